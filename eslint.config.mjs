@@ -1,0 +1,5 @@
+import neostandard from 'neostandard'
+
+export default [
+  ...neostandard({ ts: true, ignores: ['build/**', 'node_modules/**', 'coverage/**'] })
+]

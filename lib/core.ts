@@ -1,0 +1,221 @@
+import Feed = require('hypercore')
+import { NOT_WRITABLE } from './errors'
+import { discoveryKey, toHex } from './keys'
+import type { CoreKeyFiles } from './storage'
+
+export type Callback<T = void> = (err: Error | null, value?: T) => void
+
+/** hypercore@9's download selection, which `undownload` takes back; awaitable when no callback was given. */
+export type Download = object & PromiseLike<void> & { catch: Promise<void>['catch'] }
+
+const noop = (): void => {}
+
+/**
+ * The Hypercore 9 core the store hands out: hypercore@9 itself (same files, same wire, same callback
+ * API), whose keys come from the store, and whose callback methods return a Promise when called
+ * without a callback. Those promises never raise an unhandled rejection: a legacy caller that
+ * neither passes a callback nor awaits loses the error exactly as hypercore's own no-op did.
+ */
+export class Core extends Feed {
+  /** Set right after construction; hypercore starts opening inside its constructor, so `_open` defers. */
+  declare keyFiles: CoreKeyFiles
+  declare readOnly: boolean
+
+  constructor (storage: Feed.StorageFunction, key: Buffer | null, opts: Feed.Options, keyFiles: CoreKeyFiles, readOnly: boolean) {
+    super(storage, key, opts)
+    this.keyFiles = keyFiles
+    this.readOnly = readOnly
+  }
+
+  override _open (cb: Callback): void {
+    process.nextTick(() => this.keyFiles.resolve((err, keys) => {
+      if (err || !keys) {
+        // hypercore would only say "No hypercore is stored here"; close what it opened, keep our error.
+        const forceClose = (Feed.prototype as unknown as { _forceClose: (cb: Callback, err: Error) => void })._forceClose
+        return forceClose.call(this, () => cb(err), err ?? new Error('No keys'))
+      }
+      if (this.key === null) {
+        this.key = keys.publicKey
+        this.discoveryKey = discoveryKey(keys.publicKey)
+      }
+      super._open(cb)
+    }))
+  }
+
+  override ready (): Promise<void>
+  override ready (cb: Callback): void
+  override ready (cb?: Callback): Promise<void> | void {
+    return settle<void>(done => super.ready(done), cb)
+  }
+
+  override close (): Promise<void>
+  override close (cb: Callback): void
+  override close (allowActive: boolean, cb?: Callback): Promise<void> | void
+  override close (...args: unknown[]): Promise<void> | void {
+    return call<void>(args, a => super.close(...a))
+  }
+
+  override append (data: unknown): Promise<number>
+  override append (data: unknown, cb: Callback<number>): void
+  override append (data: unknown, cb?: Callback<number>): Promise<number> | void {
+    if (this.readOnly && this.key !== null) {
+      const err = NOT_WRITABLE(toHex(this.discoveryKey ?? discoveryKey(this.key)))
+      return settle<number>(done => process.nextTick(done, err), cb)
+    }
+    return settle<number>(done => super.append(data, done), cb)
+  }
+
+  override get (index: number, opts?: object | null): Promise<any>
+  override get (index: number, cb: Callback<any>): symbol
+  override get (index: number, opts: object | null | undefined, cb: Callback<any>): symbol
+  override get (...args: unknown[]): Promise<any> | symbol {
+    return call<any>(args, a => super.get(...(a as [number])))
+  }
+
+  override getBatch (start: number, end: number, opts?: object | null): Promise<any[]>
+  override getBatch (start: number, end: number, cb: Callback<any[]>): void
+  override getBatch (start: number, end: number, opts: object | null | undefined, cb: Callback<any[]>): void
+  override getBatch (...args: unknown[]): Promise<any[]> | void {
+    return call<any[]>(args, a => super.getBatch(...(a as [number, number])))
+  }
+
+  override head (opts?: object | null): Promise<any>
+  override head (cb: Callback<any>): void
+  override head (opts: object | null | undefined, cb: Callback<any>): void
+  override head (...args: unknown[]): Promise<any> | void {
+    return call<any>(args, a => super.head(...a))
+  }
+
+  override update (opts?: number | object | null): Promise<void>
+  override update (cb: Callback): void
+  override update (opts: number | object | null | undefined, cb: Callback): void
+  override update (...args: unknown[]): Promise<void> | void {
+    return call<void>(args, a => super.update(...a))
+  }
+
+  override download (range?: number | number[] | Feed.Range | null): Download
+  override download (cb: Callback): object
+  override download (range: number | number[] | Feed.Range | null | undefined, cb: Callback): object
+  override download (...args: unknown[]): object {
+    if (args.some(a => typeof a === 'function')) return super.download(...args)
+    // The selection must stay the return value: hypercore and its users pass it to undownload().
+    let selection: object = {}
+    const promise = new Promise<void>((resolve, reject) => {
+      selection = super.download(...trimUndefined(args), (err: Error | null) => err ? reject(err) : resolve())
+    })
+    promise.catch(noop)
+    return Object.defineProperties(selection, {
+      then: { value: promise.then.bind(promise), configurable: true },
+      catch: { value: promise.catch.bind(promise), configurable: true },
+      finally: { value: promise.finally.bind(promise), configurable: true }
+    })
+  }
+
+  override seek (bytes: number, opts?: object | null): Promise<[number, number]>
+  override seek (bytes: number, cb: (err: Error | null, index?: number, offset?: number) => void): void
+  override seek (bytes: number, opts: object | null | undefined, cb: (err: Error | null, index?: number, offset?: number) => void): void
+  override seek (...args: unknown[]): Promise<[number, number]> | void {
+    if (args.some(a => typeof a === 'function')) return super.seek(...(args as [number]))
+    const promise = new Promise<[number, number]>((resolve, reject) => {
+      super.seek(...(trimUndefined(args) as [number]), (err: Error | null, index: number, offset: number) => err ? reject(err) : resolve([index, offset]))
+    })
+    promise.catch(noop)
+    return promise
+  }
+
+  override audit (): Promise<{ valid: number, invalid: number }>
+  override audit (cb: Callback<{ valid: number, invalid: number }>): void
+  override audit (cb?: Callback<{ valid: number, invalid: number }>): Promise<{ valid: number, invalid: number }> | void {
+    return settle(done => super.audit(done), cb)
+  }
+
+  override clear (start: number, end?: number | null, opts?: object | null): Promise<void>
+  override clear (start: number, cb: Callback): void
+  override clear (start: number, end: number | null | undefined, cb: Callback): void
+  override clear (start: number, end: number | null | undefined, opts: object | null | undefined, cb: Callback): void
+  override clear (...args: unknown[]): Promise<void> | void {
+    return call<void>(args, a => super.clear(...(a as [number])))
+  }
+
+  override truncate (length: number): Promise<void>
+  override truncate (length: number, cb: Callback): void
+  override truncate (length: number, cb?: Callback): Promise<void> | void {
+    return settle<void>(done => super.truncate(length, done), cb)
+  }
+
+  override destroyStorage (): Promise<void>
+  override destroyStorage (cb: Callback): void
+  override destroyStorage (cb?: Callback): Promise<void> | void {
+    return settle<void>(done => super.destroyStorage(done), cb)
+  }
+
+  override signature (index?: number): Promise<any>
+  override signature (cb: Callback<any>): void
+  override signature (index: number, cb: Callback<any>): void
+  override signature (...args: unknown[]): Promise<any> | void {
+    return call<any>(args, a => super.signature(...(a as [number])))
+  }
+
+  override verify (index: number, signature: Buffer): Promise<boolean>
+  override verify (index: number, signature: Buffer, cb: Callback<boolean>): void
+  override verify (...args: unknown[]): Promise<boolean> | void {
+    return call<boolean>(args, a => super.verify(...(a as [number, Buffer])))
+  }
+
+  override rootHashes (index: number): Promise<any[]>
+  override rootHashes (index: number, cb: Callback<any[]>): void
+  override rootHashes (...args: unknown[]): Promise<any[]> | void {
+    return call<any[]>(args, a => super.rootHashes(...(a as [number])))
+  }
+
+  override proof (index: number, opts?: object | null): Promise<any>
+  override proof (index: number, cb: Callback<any>): void
+  override proof (index: number, opts: object | null | undefined, cb: Callback<any>): void
+  override proof (...args: unknown[]): Promise<any> | void {
+    return call<any>(args, a => super.proof(...(a as [number])))
+  }
+
+  override put (index: number, data: unknown, proof: unknown): Promise<void>
+  override put (index: number, data: unknown, proof: unknown, cb: Callback): void
+  override put (...args: unknown[]): Promise<void> | void {
+    return call<void>(args, a => super.put(...(a as [number, unknown, unknown])))
+  }
+
+  override getBlockInfo (index: number): Promise<any>
+  override getBlockInfo (index: number, cb: Callback<any>): void
+  override getBlockInfo (...args: unknown[]): Promise<any> | void {
+    return call<any>(args, a => super.getBlockInfo(...(a as [number])))
+  }
+
+  override flush (): Promise<void>
+  override flush (cb: Callback): void
+  override flush (cb?: Callback): Promise<void> | void {
+    return settle<void>(done => super.flush(done), cb)
+  }
+
+  override finalize (): Promise<void>
+  override finalize (cb: Callback): void
+  override finalize (cb?: Callback): Promise<void> | void {
+    return settle<void>(done => super.finalize(done), cb)
+  }
+}
+
+/** Runs `start` with the caller's callback, or with one that settles the returned promise. */
+function settle<T> (start: (done: Callback<T>) => void, cb: Callback<T> | undefined): Promise<T> | void {
+  if (typeof cb === 'function') return start(cb)
+  const promise = new Promise<T>((resolve, reject) => start((err, value) => err ? reject(err) : resolve(value as T)))
+  promise.catch(noop)
+  return promise
+}
+
+/** Like settle, for methods whose callback follows optional arguments: the callback is the last function. */
+function call<T> (args: unknown[], invoke: (args: any[]) => any): any {
+  if (typeof args[args.length - 1] === 'function') return invoke(args)
+  return settle<T>(done => invoke([...trimUndefined(args), done]), undefined)
+}
+
+function trimUndefined (args: unknown[]): unknown[] {
+  let end = args.length
+  while (end > 0 && args[end - 1] === undefined) end--
+  return args.slice(0, end)
+}

@@ -1,0 +1,22 @@
+// First, before anything loads hypercore-protocol: see noise-compat.ts.
+import { patchNoiseProtocol } from './noise-compat'
+import { Corestore } from './corestore'
+import * as errors from './errors'
+
+patchNoiseProtocol()
+
+/* eslint-disable @typescript-eslint/no-namespace */
+namespace Corestore {
+  export type Options = import('./corestore').CorestoreOptions
+  export type GetOptions = import('./corestore').GetOptions
+  export type SessionOptions = import('./corestore').SessionOptions
+  export type ReplicationOptions = import('./replication').ReplicationOptions
+  export type Core = import('./core').Core
+  export type KeyPair = import('./keys').KeyPair
+  export type StorageFunction = import('./storage').StorageFunction
+  export type CorestoreError = errors.CorestoreError
+}
+
+Object.defineProperty(Corestore, 'errors', { value: errors, enumerable: false })
+
+export = Corestore
