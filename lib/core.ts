@@ -30,9 +30,15 @@ export class Core extends Feed {
   override _open (cb: Callback): void {
     process.nextTick(() => this.keyFiles.resolve((err, keys) => {
       if (err || !keys) {
-        // hypercore would only say "No hypercore is stored here"; close what it opened, keep our error.
-        const forceClose = (Feed.prototype as unknown as { _forceClose: (cb: Callback, err: Error) => void })._forceClose
-        return forceClose.call(this, () => cb(err), err ?? new Error('No keys'))
+        // hypercore would only say "No hypercore is stored here", and has opened no file yet: fail
+        // with our coded error, release the key files, and error whatever was waiting for the core.
+        const error = err ?? new Error('No keys')
+        this.writable = false
+        this.readable = false
+        return this.keyFiles.keyStorage.close(() => {
+          (Feed.prototype as unknown as { _destroy: (err: Error) => void })._destroy.call(this, error)
+          cb(error)
+        })
       }
       if (this.key === null) {
         this.key = keys.publicKey

@@ -5,7 +5,7 @@ import * as errors from './errors'
 
 patchNoiseProtocol()
 
-/* eslint-disable @typescript-eslint/no-namespace */
+// eslint-disable-next-line @typescript-eslint/no-redeclare -- a class merged with a namespace of its types
 namespace Corestore {
   export type Options = import('./corestore').CorestoreOptions
   export type GetOptions = import('./corestore').GetOptions

@@ -161,6 +161,8 @@ export class CoreRegistry extends EventEmitter {
     core.once('error', onerror)
     core.once('ready', onready)
     core.once('close', onclose)
+    // A passive core whose last peer left may now be evicted.
+    core.on('peer-remove', () => { if (core.peers.length === 0) this.cache.trim() })
     return core
 
     function onready (): void {

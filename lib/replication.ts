@@ -40,8 +40,9 @@ export class StreamTracker {
     const ondiscoverykey = (dkey: Buffer): void => {
       this.#onPeerRequest(dkey, core => {
         if (stream.destroyed) return
-        if (core === null) return stream.close(dkey)
-        this.#replicate(tracked, core)
+        if (core !== null) return this.#replicate(tracked, core)
+        // Another store sharing this stream may serve it: close only a channel nobody opened here.
+        if (!openedLocally(stream, dkey)) stream.close(dkey)
       })
     }
     const onend = (): void => {
@@ -71,6 +72,11 @@ export class StreamTracker {
       core.replicate(initiator, { ...opts, stream })
     })
   }
+}
+
+function openedLocally (stream: ProtocolStream, dkey: Buffer): boolean {
+  const channel = stream.channelizer?.getChannel(dkey)
+  return channel !== null && channel !== undefined && channel.localId > -1
 }
 
 /** Something that can carry a hypercore-protocol stream: a TCP socket, a Hyperswarm connection. */

@@ -27,6 +27,8 @@ declare module 'hypercore-protocol' {
     opened (key: Buffer): boolean
     remoteOpened (key: Buffer): boolean
     close (discoveryKey: Buffer): void
+    /** Internal to hypercore-protocol@8; read to tell whether anyone opened a channel locally. */
+    readonly channelizer?: { getChannel (discoveryKey: Buffer): { localId: number } | null | undefined }
     finalize (): void
     on (event: 'discovery-key', listener: (discoveryKey: Buffer) => void): this
     on (event: string | symbol, listener: (...args: any[]) => void): this

@@ -1,3 +1,4 @@
+/* eslint-disable camelcase */
 declare module 'sodium-native' {
   export const crypto_sign_PUBLICKEYBYTES: number
   export const crypto_sign_SECRETKEYBYTES: number
