@@ -4,6 +4,7 @@ import type Feed = require('hypercore')
 import type { CacheEntry } from './cache'
 import type { Core } from './core'
 import { INVALID_NAME, INVALID_OPTIONS, STORE_CLOSED } from './errors'
+import { lockCore } from './exclusive'
 import { deriveKeyPair, discoveryKey, parseKey, parseKeyPair, parseMasterKey, randomBytes, toHex } from './keys'
 import type { KeyPair } from './keys'
 import { CoreRegistry } from './registry'
@@ -38,6 +39,11 @@ export interface GetOptions extends Feed.Options {
   writable?: boolean
   /** `false`: fail with CORE_NOT_FOUND instead of creating a core that is not on disk. */
   createIfMissing?: boolean
+  /**
+   * Returns an exclusive handle to the shared core: its `ready()` and writes wait until earlier
+   * exclusive handles of the core (from any view) are closed; its `close()` releases the lock.
+   */
+  exclusive?: boolean
   cache?: { data?: boolean, tree?: boolean }
 }
 
@@ -98,6 +104,7 @@ class Corestore extends EventEmitter {
   readonly #storeOpts: CorestoreOptions
   readonly #coreOpts: Feed.Options
   readonly #opened = new Map<string, Core>()
+  readonly #exclusive = new Set<() => void>()
   readonly #unlisten: () => void
   #closing: Promise<void> | null = null
 
@@ -181,7 +188,10 @@ class Corestore extends EventEmitter {
     const id = request.discoveryKey === null ? null : toHex(request.discoveryKey)
     if (id !== null) this.#opened.set(id, core)
     else core.once('ready', () => { if (!this.closed) this.#opened.set(toHex(core.discoveryKey as Buffer), core) })
-    return core
+    if ((opts as GetOptions | undefined)?.exclusive !== true || request.readOnly) return core
+    const { handle, release } = lockCore(this.#registry.locks, core, c => toHex(c.discoveryKey as Buffer))
+    this.#exclusive.add(release)
+    return handle
   }
 
   /** This view's bootstrap core, derived from its namespace name (`default` at the root). */
@@ -288,6 +298,8 @@ class Corestore extends EventEmitter {
 
   /** Drops this view's references; cores no view holds any more close unless a peer still replicates them. */
   async #release (): Promise<void> {
+    for (const release of this.#exclusive) release()
+    this.#exclusive.clear()
     const closing: Array<Promise<void>> = []
     for (const [id, core] of this.#opened) {
       if (!this.#registry.cache.unref(id, this)) continue

@@ -42,6 +42,9 @@ export const KEY_MISMATCH = (discoveryKeyHex: string, detail: string): Corestore
 export const NOT_WRITABLE = (discoveryKeyHex: string): CorestoreError =>
   new CorestoreError('NOT_WRITABLE', `Core ${discoveryKeyHex} was opened read-only (writable: false)`)
 
+export const SESSION_CLOSED = (): CorestoreError =>
+  new CorestoreError('SESSION_CLOSED', 'This exclusive core handle is closed')
+
 export const NO_INITIATOR = (): CorestoreError =>
   new CorestoreError('NO_INITIATOR', 'Cannot tell which side initiates this replication stream: pass { initiator: true | false } (or the Hyperswarm connection info as the second argument)')
 

@@ -3,6 +3,7 @@ import { EventEmitter } from 'events'
 import { CoreCache } from './cache'
 import { Core } from './core'
 import { STORE_CLOSED } from './errors'
+import { ExclusiveLocks } from './exclusive'
 import { deriveKeyPair, discoveryKey, toHex } from './keys'
 import type { KeyPair } from './keys'
 import { StreamTracker } from './replication'
@@ -47,6 +48,7 @@ export class CoreRegistry extends EventEmitter {
   readonly storage: ResolvedStorage
   readonly cache: CoreCache<Core>
   readonly streams: StreamTracker
+  readonly locks = new ExclusiveLocks()
   masterKey: Buffer | null
   opened = false
   closed = false
