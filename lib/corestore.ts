@@ -241,7 +241,7 @@ class Corestore extends EventEmitter {
    * stream, adding cores loaded later. Accepts (isInitiator, opts), (opts), (protocolStream) or
    * (socket, opts | hyperswarmInfo).
    */
-  replicate (isInitiatorOrStream?: boolean | ReplicationOptions | ProtocolStream | NodeJS.ReadWriteStream, opts?: ReplicationOptions | Record<string, unknown>): ProtocolStream {
+  replicate (isInitiatorOrStream?: boolean | ReplicationOptions | ProtocolStream | NodeJS.ReadWriteStream, opts?: ReplicationOptions | { readonly client: boolean }): ProtocolStream {
     const args = resolveReplicationArgs(isInitiatorOrStream, opts)
     const finalOpts: ReplicationOptions = { ...this.#coreOpts, ...args.opts }
     const stream = args.stream ?? new ProtocolStream(args.initiator, finalOpts)

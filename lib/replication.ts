@@ -90,7 +90,9 @@ export function isDuplex (value: unknown): value is Duplex {
  * (protocolStream, opts) or (rawDuplex, opts | hyperswarmInfo).
  */
 export function resolveReplicationArgs (first: unknown, second: unknown): { initiator: boolean, opts: ReplicationOptions, stream: ProtocolStream | null, raw: Duplex | null } {
-  const opts: ReplicationOptions = isPlainObject(second) ? { ...(second as ReplicationOptions) } : {}
+  // Hyperswarm@2's connection info (with `stream` = the raw socket, `peer`, queues...) says only who dialled.
+  const info = isHyperswarmInfo(second) ? second : null
+  const opts: ReplicationOptions = info === null && isPlainObject(second) ? { ...(second as ReplicationOptions) } : {}
   let stream: ProtocolStream | null = null
   let raw: Duplex | null = null
   let initiator: boolean | undefined
@@ -111,18 +113,24 @@ export function resolveReplicationArgs (first: unknown, second: unknown): { init
     if (!ProtocolStream.isProtocolStream(opts.stream)) throw NO_INITIATOR()
     stream = opts.stream
   }
-  if (initiator === undefined) initiator = pickInitiator(opts, stream, raw)
+  if (initiator === undefined) initiator = pickInitiator(opts, info, stream, raw)
+  // A raw connection is today's Corestore form, which always replicates live.
+  if (raw !== null && opts.live === undefined) opts.live = true
   delete opts.initiator
   delete opts.stream
-  if ('client' in opts) delete (opts as Record<string, unknown>).client
   return { initiator, opts, stream, raw }
 }
 
-function pickInitiator (opts: ReplicationOptions, stream: ProtocolStream | null, raw: Duplex | null): boolean {
+/** Any object with a boolean `client` is connection info: none of its fields are replication options. */
+function isHyperswarmInfo (value: unknown): value is { client: boolean } {
+  if (value === null || typeof value !== 'object' || isDuplex(value)) return false
+  return typeof (value as { client?: unknown }).client === 'boolean'
+}
+
+function pickInitiator (opts: ReplicationOptions, info: { client: boolean } | null, stream: ProtocolStream | null, raw: Duplex | null): boolean {
   if (typeof opts.initiator === 'boolean') return opts.initiator
-  // Hyperswarm@2's connection info: the side that dialled is the client.
-  const client = (opts as { client?: unknown }).client
-  if (typeof client === 'boolean') return client
+  // The side that dialled is the client.
+  if (info !== null) return info.client
   if (stream !== null) return stream.initiator
   const own = (raw as { isInitiator?: unknown } | null)?.isInitiator
   if (typeof own === 'boolean') return own

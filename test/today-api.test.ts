@@ -282,7 +282,11 @@ test('replicate takes a raw socket with { initiator }, a Hyperswarm info, or str
   const core = a.get({ name: 'tcp', valueEncoding: 'json' })
   await core.append({ hello: 'tcp' })
 
-  const server = net.createServer(socket => { a.replicate(socket, { client: false, type: 'tcp' }) })
+  // What Hyperswarm@2 passes: its PeerInfo, whose `stream` is the raw socket itself.
+  const server = net.createServer(socket => {
+    const info = { client: false, type: 'tcp', stream: socket, peer: null, status: 0 }
+    a.replicate(socket, info)
+  })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   t.after(() => new Promise<void>(resolve => server.close(() => resolve())))
   const { port } = server.address() as net.AddressInfo
@@ -300,11 +304,15 @@ test('replicate takes a raw socket with { initiator }, a Hyperswarm info, or str
   assert.equal(thrown(() => a.replicate(duplexPair()[0])).code, 'NO_INITIATOR')
   assert.equal(thrown(() => a.replicate({ live: true })).code, 'NO_INITIATOR')
   assert.equal(a.replicate({ initiator: false, live: true }).initiator, false)
+  assert.equal(a.replicate(duplexPair()[0], { client: true }).initiator, true)
 })
 
 function duplexPair (): [import('stream').Duplex, import('stream').Duplex] {
   const { PassThrough, Duplex } = require('stream') as typeof import('stream')
   const ab = new PassThrough()
   const ba = new PassThrough()
-  return [Duplex.from({ readable: ba, writable: ab }), Duplex.from({ readable: ab, writable: ba })]
+  const pair: [import('stream').Duplex, import('stream').Duplex] = [Duplex.from({ readable: ba, writable: ab }), Duplex.from({ readable: ab, writable: ba })]
+  // Duplex.from aborts its halves when the store destroys the connection on close: expected here.
+  for (const s of [ab, ba, ...pair]) s.on('error', () => {})
+  return pair
 }
