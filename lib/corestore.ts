@@ -5,6 +5,7 @@ import type { CacheEntry } from './cache'
 import type { Core } from './core'
 import { INVALID_NAME, INVALID_OPTIONS, STORE_CLOSED } from './errors'
 import { lockCore } from './exclusive'
+import { listStoredCores } from './disk'
 import { deriveKeyPair, discoveryKey, parseKey, parseKeyPair, parseMasterKey, randomBytes, toHex } from './keys'
 import type { KeyPair } from './keys'
 import { CoreRegistry } from './registry'
@@ -260,6 +261,15 @@ class Corestore extends EventEmitter {
     const cores = this.#parent === null ? [...this.#registry.cache.activeCores()] : [...this.#opened.values()]
     this.#registry.streams.track(stream, args.initiator, finalOpts, cores)
     return stream
+  }
+
+  /**
+   * The discovery keys of the cores stored on disk for this view, loaded or not: at the root every
+   * core of the folder, in a namespace those its `name` files place there. Folder storage only.
+   */
+  storedCores (): AsyncGenerator<Buffer> {
+    const storage = this.#registry.storage.directory ?? (this.storage as StorageFunction)
+    return listStoredCores(storage, this.#namespaced ? { namespace: this.name } : {})
   }
 
   /** The cores this view opened, by hex discovery key. */

@@ -2,6 +2,7 @@
 import { patchNoiseProtocol } from './noise-compat'
 import { Corestore } from './corestore'
 import * as errors from './errors'
+import * as disk from './disk'
 
 patchNoiseProtocol()
 
@@ -18,5 +19,9 @@ namespace Corestore {
 }
 
 Object.defineProperty(Corestore, 'errors', { value: errors, enumerable: false })
+// Read-only inspection of store folders, as the CLI's inspect uses it.
+Object.defineProperty(Corestore, 'listStoredCores', { value: disk.listStoredCores, enumerable: false })
+Object.defineProperty(Corestore, 'describeStoredCore', { value: disk.describeStoredCore, enumerable: false })
+Object.defineProperty(Corestore, 'inspectStoreFolder', { value: disk.inspectStoreFolder, enumerable: false })
 
 export = Corestore

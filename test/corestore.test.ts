@@ -218,3 +218,25 @@ test('a core opened by the key of another store is read-only and appends fail', 
   assert.equal(local.writable, false)
   await assert.rejects(local.append('x'))
 })
+
+test('storedCores lists the cores on disk, loaded or not, and a namespace lists its own', async t => {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  const store = new Corestore(dir)
+  const rootCore = store.default()
+  const nsDefault = store.namespace('ns').default()
+  const nsNamed = store.namespace('ns').get({ name: 'x' })
+  await Promise.all([rootCore.ready(), nsDefault.ready(), nsNamed.ready()])
+  await store.close()
+
+  const reopened = new Corestore(dir)
+  t.after(() => reopened.close())
+  const hex = (cores: Corestore.Core[]): string[] => cores.map(c => (c.discoveryKey as Buffer).toString('hex')).sort()
+  const all: string[] = []
+  for await (const dkey of reopened.storedCores()) all.push(dkey.toString('hex'))
+  assert.deepEqual(all.sort(), hex([rootCore, nsDefault, nsNamed]))
+  assert.equal(reopened.list().size, 0, 'listing loads nothing')
+  const inNs: string[] = []
+  for await (const dkey of reopened.namespace('ns').storedCores()) inNs.push(dkey.toString('hex'))
+  assert.deepEqual(inNs.sort(), hex([nsDefault, nsNamed]))
+})

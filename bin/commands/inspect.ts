@@ -1,0 +1,152 @@
+// `corestore-ts inspect <folder>`: every core a store folder holds, read-only.
+import { parseArgs } from 'util'
+import { inspectStoreFolder } from '../../lib/disk'
+import type { StoredCore, StoreInspection } from '../../lib/disk'
+import { INVALID_KEY } from '../../lib/errors'
+import { parseKey, toHex } from '../../lib/keys'
+import { EXIT_OK, USAGE } from '../command'
+import type { CliIO, Command } from '../command'
+
+const usage = `Usage: corestore-ts inspect <folder> [--json] [--namespace <ns>] [--master-key <key>]
+
+Lists every core a corestore@5 or corestore-ts store folder holds on disk, loaded or not: its
+discovery key, public key, whether this store can write it (and why: a name it derives from the
+master key, or a stored secret key), its name, its length in blocks and its length in bytes.
+Reads only: it never writes, creates or locks a file in the folder, not even master_key.
+
+Options:
+  --json              print a JSON array of { discoveryKey, publicKey, writable, writableBecause,
+                      name, nameHex, length, byteLength, warnings }
+  --namespace <ns>    only the cores of this namespace path (a, or a:b for namespace('a').namespace('b');
+                      a Buffer namespace is its hex), as their name files tell: its default core,
+                      its named cores and the namespaces below it
+  --master-key <key>  the master key (64 hex or 52 z-base-32 characters) to check named cores
+                      against, for a store opened with the masterKey option; default: the folder's
+                      master_key file
+  -h, --help          print this help
+
+On a terminal it prints a table; otherwise one line per core with tab-separated fields:
+  discovery key, public key, writable | read-only, why (name | secret_key | -), length,
+  byte length (? when the tree lacks it), name (- for none, hex:<bytes> when not UTF-8;
+  \\0 separates a namespace from a core name, \\\\, \\t, \\n and \\xNN escape other bytes)
+Warnings about files that look wrong go to stderr.
+`
+
+export const command: Command = {
+  name: 'inspect',
+  summary: 'list every core a store folder holds: keys, writability, names, lengths (read-only)',
+  usage,
+  async run (argv: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean' },
+        namespace: { type: 'string' },
+        'master-key': { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      },
+      allowPositionals: true,
+      strict: true
+    })
+    if (values.help === true) {
+      io.stdout.write(usage)
+      return EXIT_OK
+    }
+    const [folder, ...extra] = positionals
+    if (folder === undefined) throw USAGE('inspect needs the store folder')
+    if (extra.length > 0) throw USAGE(`inspect takes one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
+
+    const givenKey = values['master-key']
+    let masterKey: Buffer | null = null
+    if (givenKey !== undefined) {
+      try {
+        masterKey = parseKey(givenKey)
+      } catch {
+        throw INVALID_KEY('--master-key', givenKey, '64 hex characters or 52 z-base-32 characters')
+      }
+    }
+
+    const inspection = await inspectStoreFolder(folder, {
+      masterKey,
+      ...(values.namespace === undefined ? {} : { namespace: values.namespace })
+    })
+    for (const warning of inspection.warnings) io.stderr.write(`corestore-ts: warning: ${warning}\n`)
+
+    if (values.json === true) {
+      io.stdout.write(JSON.stringify(inspection.cores.map(toJSON), null, 2) + '\n')
+      return EXIT_OK
+    }
+    for (const core of inspection.cores) {
+      for (const warning of core.warnings) io.stderr.write(`corestore-ts: warning: core ${toHex(core.discoveryKey)}: ${warning}\n`)
+    }
+    io.stdout.write(io.stdout.isTTY === true ? table(inspection, values.namespace) : lines(inspection.cores))
+    return EXIT_OK
+  }
+}
+
+function toJSON (core: StoredCore): Record<string, unknown> {
+  return {
+    discoveryKey: toHex(core.discoveryKey),
+    publicKey: toHex(core.publicKey),
+    writable: core.writable,
+    writableBecause: core.writableBecause,
+    name: core.name,
+    nameHex: core.nameHex,
+    length: core.length,
+    byteLength: core.byteLength,
+    warnings: core.warnings
+  }
+}
+
+function lines (cores: StoredCore[]): string {
+  return cores.map(core => [
+    toHex(core.discoveryKey),
+    toHex(core.publicKey),
+    core.writable ? 'writable' : 'read-only',
+    core.writableBecause ?? '-',
+    String(core.length),
+    core.byteLength === null ? '?' : String(core.byteLength),
+    displayName(core)
+  ].join('\t') + '\n').join('')
+}
+
+function table (inspection: StoreInspection, namespace: string | undefined): string {
+  const { cores } = inspection
+  const where = namespace === undefined ? inspection.directory : `${inspection.directory}, namespace ${JSON.stringify(namespace)}`
+  const key = inspection.masterKeySource === 'file'
+    ? 'master key from its master_key file'
+    : inspection.masterKeySource === 'option' ? 'master key from --master-key' : 'no master key (named cores show as read-only)'
+  const heading = `${cores.length} ${cores.length === 1 ? 'core' : 'cores'} in ${where}; ${key}\n`
+  if (cores.length === 0) return heading
+
+  const header = ['DISCOVERY KEY', 'PUBLIC KEY', 'WRITABLE', 'LENGTH', 'BYTES', 'NAME']
+  const rows = cores.map(core => [
+    toHex(core.discoveryKey),
+    toHex(core.publicKey),
+    core.writableBecause === 'name' ? 'yes (name)' : core.writableBecause === 'secret_key' ? 'yes (secret key)' : 'no',
+    String(core.length),
+    core.byteLength === null ? '?' : String(core.byteLength),
+    displayName(core)
+  ])
+  const numeric = [false, false, false, true, true, false]
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map(row => (row[i] ?? '').length)))
+  const format = (row: string[]): string => row.map((cell, i) => {
+    if (i === row.length - 1) return cell
+    const width = widths[i] ?? 0
+    return numeric[i] === true ? cell.padStart(width) : cell.padEnd(width)
+  }).join('  ') + '\n'
+  return heading + '\n' + format(header) + rows.map(format).join('')
+}
+
+/** A name as one printable token: UTF-8 with control characters escaped, `hex:` otherwise. */
+function displayName (core: StoredCore): string {
+  if (core.nameHex === null) return '-'
+  if (core.name === null) return `hex:${core.nameHex}`
+  return core.name.replace(/[\\\u0000-\u001f\u007f]/g, char => { // eslint-disable-line no-control-regex
+    if (char === '\\') return '\\\\'
+    if (char === '\u0000') return '\\0'
+    if (char === '\t') return '\\t'
+    if (char === '\n') return '\\n'
+    return '\\x' + char.charCodeAt(0).toString(16).padStart(2, '0')
+  })
+}
