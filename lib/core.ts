@@ -1,3 +1,4 @@
+import './noise-first'
 import Feed = require('hypercore')
 import { NOT_WRITABLE } from './errors'
 import { discoveryKey, toHex } from './keys'

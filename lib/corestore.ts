@@ -1,3 +1,4 @@
+import './noise-first'
 import { EventEmitter } from 'events'
 import ProtocolStream = require('hypercore-protocol')
 import type Feed = require('hypercore')

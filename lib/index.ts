@@ -1,10 +1,8 @@
 // First, before anything loads hypercore-protocol: see noise-compat.ts.
-import { patchNoiseProtocol } from './noise-compat'
+import './noise-first'
 import { Corestore } from './corestore'
 import * as errors from './errors'
 import * as disk from './disk'
-
-patchNoiseProtocol()
 
 // eslint-disable-next-line @typescript-eslint/no-redeclare -- a class merged with a namespace of its types
 namespace Corestore {

@@ -2,57 +2,69 @@ import path = require('path')
 
 /*
  * noise-protocol@3.0.2, inside the ^3.0.1 range that simple-hypercore-protocol and simple-handshake
- * accept, turned its submodules into factories and moved to sodium-universal@4: every
- * hypercore-protocol@8 handshake fails (`Buffer.alloc(undefined)`), and even with the old shape its
- * buffers would be freed by sodium-native@3 (a crash). A library cannot override a nested dependency
- * for its users, so this package depends on noise-protocol@3.0.1 itself and makes each other copy in
- * reach *be* 3.0.1: files not loaded yet resolve to 3.0.1's modules; files already loaded (someone
- * required hypercore-protocol first) get 3.0.1's exports written onto their module objects, which
- * their users read at call time.
+ * accept, turned its submodules into factories (every hypercore-protocol@8 handshake fails with
+ * `Buffer.alloc(undefined)`) and moved to sodium-universal@4 (its buffers crash when
+ * hypercore-crypto frees them with sodium-native@3). A library cannot override a nested dependency
+ * for its users, so this package depends on noise-protocol@3.0.1 and, when loaded:
+ * - points every other copy's files in require.cache at 3.0.1's modules, so whatever loads them
+ *   from now on gets 3.0.1;
+ * - when simple-hypercore-protocol was already loaded against another copy (Hyperdrive v10 loads
+ *   hypercore-protocol before corestore), loads it afresh against 3.0.1 and moves the fresh class's
+ *   methods onto the loaded one. Its constructor holds no noise state: the handshake is created in
+ *   a method (`_onkeypair`) and by the static `keyPair`, so every later handshake uses 3.0.1.
  */
 
-const FILES = ['index.js', 'dh.js', 'hash.js', 'cipher.js', 'cipher-state.js', 'symmetric-state.js', 'handshake-state.js']
-
-const CONSUMERS = [
-  ['hypercore-protocol', 'simple-hypercore-protocol', 'simple-handshake'],
-  ['hypercore', 'hypercore-protocol', 'simple-hypercore-protocol', 'simple-handshake']
-]
+const NOISE_FILES = ['index.js', 'dh.js', 'hash.js', 'cipher.js', 'cipher-state.js', 'symmetric-state.js', 'handshake-state.js']
 
 export interface NoisePatchResult {
   /** The noise-protocol@3.0.1 copy everything now uses. */
   source: string
-  /** Other copies that were redirected to it. */
+  /** Other copies whose files now resolve to it. */
   redirected: string[]
+  /** simple-hypercore-protocol copies that were already loaded and were given 3.0.1 methods. */
+  regrafted: string[]
 }
+
+let lastResult: NoisePatchResult | null = null
 
 /** Makes every noise-protocol copy that hypercore-protocol@8 can load use noise-protocol@3.0.1. */
 export function patchNoiseProtocol (from: string = __dirname): NoisePatchResult {
   const source = packageDir('noise-protocol', __dirname)
   if (source === null) throw new Error('corestore-ts: its dependency noise-protocol@3.0.1 is missing; reinstall corestore-ts')
-  const redirected: string[] = []
-  for (const dir of findNoiseCopies(from)) {
-    if (dir === source) continue
-    for (const file of FILES) redirect(path.join(dir, file), path.join(source, file))
-    redirected.push(dir)
+  const result: NoisePatchResult = { source, redirected: [], regrafted: [] }
+
+  for (const { shp, noise } of findConsumers(from)) {
+    if (noise !== source && !result.redirected.includes(noise)) {
+      for (const file of NOISE_FILES) redirect(path.join(noise, file), path.join(source, file))
+      result.redirected.push(noise)
+    }
+    if (noise !== source && regraft(shp)) result.regrafted.push(shp)
   }
-  return { source, redirected }
+  lastResult = result
+  return result
 }
 
-/** The noise-protocol folders that simple-hypercore-protocol and simple-handshake resolve. */
-export function findNoiseCopies (from: string = __dirname): Set<string> {
-  const found = new Set<string>()
-  for (const chain of CONSUMERS) {
+/** What the last patch did (for diagnostics and tests). */
+export function noisePatchResult (): NoisePatchResult | null {
+  return lastResult
+}
+
+/** simple-hypercore-protocol copies in reach, with the noise-protocol folder each resolves. */
+export function findConsumers (from: string = __dirname): Array<{ shp: string, noise: string }> {
+  const found = new Map<string, string>()
+  const chains = [['hypercore-protocol'], ['hypercore', 'hypercore-protocol']]
+  for (const chain of chains) {
     let dir: string | null = from
-    for (const pkg of chain) {
-      if (dir === null) break
-      dir = packageDir(pkg, dir)
-      if (dir !== null) {
-        const noise = packageDir('noise-protocol', dir)
-        if (noise !== null) found.add(noise)
-      }
-    }
+    for (const pkg of chain) dir = dir === null ? null : packageDir(pkg, dir)
+    const shp = dir === null ? null : packageDir('simple-hypercore-protocol', dir)
+    if (shp === null) continue
+    const noise = packageDir('noise-protocol', shp)
+    if (noise !== null) found.set(shp, noise)
+    const handshake = packageDir('simple-handshake', shp)
+    const handshakeNoise = handshake === null ? null : packageDir('noise-protocol', handshake)
+    if (handshakeNoise !== null && handshakeNoise !== noise) found.set(`${shp}\u0000handshake`, handshakeNoise)
   }
-  return found
+  return [...found].map(([shp, noise]) => ({ shp: shp.split('\u0000')[0] as string, noise }))
 }
 
 function packageDir (name: string, from: string): string | null {
@@ -66,15 +78,37 @@ function packageDir (name: string, from: string): string | null {
 function redirect (target: string, good: string): void {
   require(good)
   const goodModule = require.cache[good]
-  if (goodModule === undefined) return
-  const loaded = require.cache[target]
-  if (loaded === undefined) {
-    require.cache[target] = goodModule
-    return
+  if (goodModule !== undefined) require.cache[target] = goodModule
+}
+
+/** Gives an already loaded simple-hypercore-protocol the methods of a copy loaded against 3.0.1. */
+function regraft (shpDir: string): boolean {
+  const index = path.join(shpDir, 'index.js')
+  const loaded = require.cache[index]
+  if (loaded === undefined) return false
+  const handshakeDir = packageDir('simple-handshake', shpDir)
+  const stale = [index, path.join(shpDir, 'lib', 'handshake.js')]
+  if (handshakeDir !== null) stale.push(path.join(handshakeDir, 'index.js'))
+  const saved = stale.map(file => require.cache[file])
+  for (const file of stale) delete require.cache[file]
+  let fresh: unknown
+  try {
+    fresh = require(index)
+  } finally {
+    // Everyone else keeps the module object they know; only its class gains the new methods.
+    stale.forEach((file, i) => { require.cache[file] = saved[i] })
   }
-  if (loaded === goodModule) return
-  const exports = loaded.exports as Record<string, unknown>
-  for (const [key, value] of Object.entries(goodModule.exports as Record<string, unknown>)) {
-    Object.defineProperty(exports, key, { value, writable: true, configurable: true, enumerable: true })
+  type Klass = ((...args: unknown[]) => unknown) & { prototype: object }
+  const oldClass = loaded.exports as Klass
+  const newClass = fresh as Klass
+  if (typeof oldClass !== 'function' || typeof newClass !== 'function' || oldClass === newClass) return false
+  for (const name of Object.getOwnPropertyNames(newClass.prototype)) {
+    if (name === 'constructor') continue
+    Object.defineProperty(oldClass.prototype, name, Object.getOwnPropertyDescriptor(newClass.prototype, name) as PropertyDescriptor)
   }
+  for (const name of Object.getOwnPropertyNames(newClass)) {
+    if (name === 'prototype' || name === 'length' || name === 'name') continue
+    Object.defineProperty(oldClass, name, Object.getOwnPropertyDescriptor(newClass, name) as PropertyDescriptor)
+  }
+  return true
 }

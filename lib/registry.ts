@@ -1,3 +1,4 @@
+import './noise-first'
 import Feed = require('hypercore')
 import { EventEmitter } from 'events'
 import { CoreCache } from './cache'

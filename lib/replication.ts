@@ -1,3 +1,4 @@
+import './noise-first'
 import ProtocolStream = require('hypercore-protocol')
 import type { Duplex } from 'stream'
 import { NO_INITIATOR } from './errors'
