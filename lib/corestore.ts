@@ -199,8 +199,9 @@ class Corestore extends EventEmitter {
   /** This view's bootstrap core, derived from its namespace name (`default` at the root). */
   default (opts?: GetOptions | Buffer | Uint8Array | string): Core {
     const given = normalizeGetArgument(opts)
-    if (given.key !== undefined || given.keyPair !== undefined || given.discoveryKey !== undefined) return this.get(given)
-    return this.#getNamed({ ...given, name: this.name })
+    // As corestore@5: a key or key pair wins (hyperdrive passes `key: null` for a new drive), else the name.
+    if ((given.key !== undefined && given.key !== null) || (given.keyPair !== undefined && given.keyPair !== null)) return this.get(given)
+    return this.#getNamed({ ...given, discoveryKey: undefined, name: this.name })
   }
 
   namespace (name?: string | Buffer | Uint8Array): Corestore {

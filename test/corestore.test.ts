@@ -240,3 +240,13 @@ test('storedCores lists the cores on disk, loaded or not, and a namespace lists 
   for await (const dkey of reopened.namespace('ns').storedCores()) inNs.push(dkey.toString('hex'))
   assert.deepEqual(inNs.sort(), hex([nsDefault, nsNamed]))
 })
+
+test('default() with a null key or key pair is the default core, as Hyperdrive v10 calls it', async t => {
+  const store = new Corestore(ram, { masterKey: MASTER_KEY })
+  t.after(() => store.close())
+  const ns = store.namespace('a')
+  const core = ns.default({ key: null, keyPair: undefined, sparse: true } as unknown as Corestore.GetOptions)
+  await core.ready()
+  assert.equal(core, ns.default())
+  assert.equal(core.key?.toString('hex'), 'd3b0534e8b97e25fe6175c87efb4ec489bf2199f785955defd47e4e6350fcb78')
+})
