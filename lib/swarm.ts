@@ -1,5 +1,4 @@
-// Through the entry point, so its noise-protocol fix applies before hypercore-protocol loads.
-import './index'
+import './noise-first'
 import dns = require('dns')
 import { EventEmitter } from 'events'
 import type { Duplex } from 'stream'
@@ -7,7 +6,7 @@ import ProtocolStream = require('hypercore-protocol')
 import hyperswarm = require('hyperswarm')
 import dht = require('@hyperswarm/dht')
 import type { Corestore } from './corestore'
-import { INVALID_OPTIONS } from './errors'
+import { CorestoreError, INVALID_OPTIONS } from './errors'
 import { parseKey, toHex } from './keys'
 
 /** What a swarm needs of a store: `replicate(socket, opts)`, as Corestore has it. */
@@ -50,12 +49,16 @@ export interface SwarmPeer {
 interface SwarmEvents {
   /** A connection opened (dialled or accepted); its handshake decides whether it is kept. */
   connection: (info: { client: boolean, type: 'tcp' | 'utp' }) => void
-  /** A connection finished its handshake and is the one kept for that peer (it may replace an earlier one). */
+  /**
+   * A first connection to a peer finished its handshake. When a later connection to the same peer
+   * wins deduplication it replaces this one in `peers`, without an event.
+   */
   'peer-add': (peer: SwarmPeer) => void
-  /** No connection to this peer remains. */
+  /** No connection to this peer remains (`peer` is the last one that was kept). */
   'peer-remove': (peer: SwarmPeer) => void
   /** A connection that failed or was a duplicate, before or after its handshake. */
   'connection-closed': (info: { client: boolean, error: Error | null }) => void
+  /** Hyperswarm failed (it could not bind its sockets); pending joins and flushes reject with it too. */
   error: (err: Error) => void
 }
 
@@ -75,7 +78,7 @@ export class StoreSwarm extends EventEmitter {
   readonly swarm: hyperswarm.Swarm
   readonly keyPair: ProtocolStream.KeyPair
   readonly bootstrap: string[] | undefined
-  /** The live peers, by hex remote public key. */
+  /** The peers, by hex remote public key, each with the one connection kept for it. */
   readonly peers = new Map<string, SwarmPeer>()
 
   readonly #store: ReplicatingStore
@@ -87,7 +90,8 @@ export class StoreSwarm extends EventEmitter {
   constructor (store: ReplicatingStore, opts: SwarmOptions = {}) {
     super()
     this.#store = store
-    this.bootstrap = opts.bootstrap === undefined ? undefined : opts.bootstrap.map(parseBootstrapAddress).map(a => `${a.host}:${a.port}`)
+    if (opts.bootstrap !== undefined) for (const address of opts.bootstrap) parseBootstrapAddress(address)
+    this.bootstrap = opts.bootstrap === undefined ? undefined : [...opts.bootstrap]
     this.keyPair = opts.keyPair ?? ProtocolStream.keyPair()
     const announce = opts.announce !== false
     this.#join = { announce, lookup: opts.lookup !== false || !announce }
@@ -137,17 +141,9 @@ export class StoreSwarm extends EventEmitter {
     return this.#pending<void>((resolve, reject) => this.swarm.flush(err => err ? reject(err) : resolve()))
   }
 
-  /**
-   * Whether a DHT bootstrap node answers. Hyperswarm waits out its ping timeouts first (about 7.5
-   * seconds when none answers); a bootstrap host name that does not resolve fails at once.
-   */
-  async connectivity (): Promise<hyperswarm.Connectivity> {
-    if (this.bootstrap !== undefined && this.bootstrap.length > 0) await resolveBootstrap(this.bootstrap)
-    return this.#pending((resolve, reject) => this.swarm.connectivity((err, state) => {
-      // An error here only says that no bootstrap node answered: `state` has the details.
-      if (state !== undefined && state !== null) return resolve(state)
-      reject(err ?? new Error('Connectivity unknown'))
-    }))
+  /** The bootstrap nodes that answer a ping; fails with BOOTSTRAP_UNREACHABLE when none does. */
+  checkBootstrap (): Promise<string[]> {
+    return pingBootstrap(this.bootstrap)
   }
 
   /** Leaves every topic, closes every connection and the swarm's sockets. The store stays open. */
@@ -165,8 +161,7 @@ export class StoreSwarm extends EventEmitter {
       socket.destroy()
       return
     }
-    // Not `replicate(socket, info)`: the store would copy the whole info object into its
-    // replication options, and info.stream (this socket) would pass for a protocol stream.
+    // As `replicate(socket, info)` would, plus this swarm's key pair, which deduplication compares.
     const stream = this.#store.replicate(socket, { initiator: info.client, live: true, keyPair: this.keyPair })
     this.#streams.add(stream)
     this.emit('connection', { client: info.client, type: info.type })
@@ -184,8 +179,11 @@ export class StoreSwarm extends EventEmitter {
         return
       }
       peer = { remotePublicKey, stream, client: info.client, type: info.type, address: addressOf(socket, info) }
-      this.peers.set(toHex(remotePublicKey), peer)
-      this.emit('peer-add', peer)
+      const id = toHex(remotePublicKey)
+      // A connection that won over an earlier one to the same peer replaces it without an event.
+      const known = this.peers.has(id)
+      this.peers.set(id, peer)
+      if (!known) this.emit('peer-add', peer)
     })
     stream.once('close', () => {
       this.#streams.delete(stream)
@@ -271,30 +269,45 @@ export function startBootstrapNode (opts: { host?: string, port?: number } = {})
   })
 }
 
-/** Parses `host:port` (IPv6 as `[::1]:port`), as the `bootstrap` option takes it. */
+/** Parses `host:port` as the `bootstrap` option takes it (Hyperswarm@2's DHT is IPv4). */
 export function parseBootstrapAddress (address: string): { host: string, port: number } {
-  const match = typeof address === 'string' ? /^(?:\[([^\]]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(address) : null
-  const host = match?.[1] ?? match?.[2]
-  const port = Number(match?.[3])
+  const match = typeof address === 'string' ? /^([^:\s]+):(\d{1,5})$/.exec(address) : null
+  const host = match?.[1]
+  const port = Number(match?.[2])
   if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw INVALID_OPTIONS(`Invalid bootstrap address ${JSON.stringify(address)}: expected host:port, such as 127.0.0.1:49737`)
   }
   return { host, port }
 }
 
-/** Fails when no bootstrap host name resolves (the DHT would only time out on them). */
-async function resolveBootstrap (bootstrap: string[]): Promise<void> {
-  const failures: string[] = []
-  for (const address of bootstrap) {
-    const { host } = parseBootstrapAddress(address)
-    try {
-      await dns.promises.lookup(host)
-      return
-    } catch (err) {
-      failures.push(`${host} (${(err as NodeJS.ErrnoException).code ?? 'unknown'})`)
+/**
+ * The bootstrap nodes (Hyperswarm's public ones when `bootstrap` is undefined) that answer a DHT
+ * ping, as `host:port`. Fails with BOOTSTRAP_UNREACHABLE when none does: at once when no host name
+ * resolves, otherwise after the DHT's own timeouts (about 7.5 seconds).
+ */
+export async function pingBootstrap (bootstrap?: string[]): Promise<string[]> {
+  const node = dht({ bootstrap, ephemeral: true })
+  const closed = new Promise<void>(resolve => node.once('close', () => resolve()))
+  node.on('error', () => {})
+  node.on('warning', () => {})
+  try {
+    const nodes = node.bootstrapNodes.map(n => ({ host: n.host, port: n.port, address: `${n.host}:${n.port}` }))
+    const list = nodes.map(n => n.address).join(', ')
+    if (nodes.length === 0) throw new CorestoreError('BOOTSTRAP_UNREACHABLE', 'No DHT bootstrap node given')
+    const unresolved = await Promise.all(nodes.map(n => dns.promises.lookup(n.host).then(() => null, (err: NodeJS.ErrnoException) => `${n.host} (${err.code ?? err.message})`)))
+    if (unresolved.every(u => u !== null)) {
+      throw new CorestoreError('BOOTSTRAP_UNREACHABLE', `Cannot resolve the DHT bootstrap host${nodes.length > 1 ? 's' : ''} ${unresolved.join(', ')}`)
     }
+    const answered = await Promise.all(nodes.map(n => new Promise<string | null>(resolve => {
+      node.ping({ host: n.host, port: n.port }, err => resolve(err ? null : n.address))
+    })))
+    const reached = answered.filter((a): a is string => a !== null)
+    if (reached.length === 0) throw new CorestoreError('BOOTSTRAP_UNREACHABLE', `No DHT bootstrap node answered (${list})`)
+    return reached
+  } finally {
+    node.destroy()
+    await closed
   }
-  throw new Error(`Cannot resolve the DHT bootstrap host${failures.length > 1 ? 's' : ''} ${failures.join(', ')}`)
 }
 
 function addressOf (socket: Duplex, info: hyperswarm.PeerInfo): string | null {

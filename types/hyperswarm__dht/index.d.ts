@@ -17,6 +17,10 @@ declare module '@hyperswarm/dht' {
       /** True once the first bootstrap query finished ('ready'). */
       readonly bootstrapped: boolean
       ready (cb: () => void): void
+      /** The bootstrap option, parsed. */
+      readonly bootstrapNodes: Array<{ host: string, port: number }>
+      /** Asks a node for our address as it sees it. */
+      ping (peer: { host: string, port: number }, cb: (err: Error | null, pong?: { host: string, port: number }) => void): void
       listen (port?: number, address?: string | null, cb?: () => void): void
       address (): { address: string, family: string, port: number }
       destroy (): void

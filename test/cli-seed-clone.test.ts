@@ -1,0 +1,249 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'child_process'
+import crypto = require('crypto')
+import fs = require('fs')
+import path = require('path')
+import z32 = require('z32')
+import Corestore = require('../lib')
+import { startBootstrapNode } from '../lib/swarm'
+import { listFiles, tmpdir } from './helpers/store'
+
+const CLI = path.join(__dirname, '..', 'bin', 'corestore-ts.js')
+const BLOCKS = 3000
+
+interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
+
+interface Running {
+  /** Resolves with the first match of `pattern` in stdout, failing after `ms` or when the process exits first. */
+  waitFor (pattern: RegExp, ms?: number): Promise<RegExpMatchArray>
+  /** Resolves when the process exits, failing after `ms`. */
+  exited (ms?: number): Promise<Exit>
+  signal (name: NodeJS.Signals): void
+  stdout (): string
+}
+
+/** Runs `corestore-ts <args>` in a child process; `cleanup` kills it if it still runs. */
+function cli (args: string[], cleanup: (fn: () => Promise<unknown>) => void): Running {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  const output = new EventTarget()
+  child.stdout.setEncoding('utf-8').on('data', (chunk: string) => { stdout += chunk; output.dispatchEvent(new Event('data')) })
+  child.stderr.setEncoding('utf-8').on('data', (chunk: string) => { stderr += chunk })
+  const exit = new Promise<Exit>(resolve => child.once('close', (code, signal) => {
+    output.dispatchEvent(new Event('data'))
+    resolve({ code, signal, stdout, stderr })
+  }))
+  let ended = false
+  exit.then(() => { ended = true }, () => {})
+  cleanup(async () => {
+    if (ended) return
+    child.kill('SIGKILL')
+    await exit
+  })
+  const describe = (): string => `corestore-ts ${args.join(' ')}\nstdout: ${stdout}\nstderr: ${stderr}`
+  return {
+    waitFor: (pattern, ms = 20000) => new Promise((resolve, reject) => {
+      const check = (): void => {
+        const match = pattern.exec(stdout)
+        if (match !== null) return finish(null, match)
+        if (ended) finish(new Error(`exited before printing ${String(pattern)}: ${describe()}`))
+      }
+      const timer = setTimeout(() => finish(new Error(`no ${String(pattern)} within ${ms} ms: ${describe()}`)), ms)
+      const finish = (err: Error | null, match?: RegExpMatchArray): void => {
+        clearTimeout(timer)
+        output.removeEventListener('data', check)
+        if (err !== null || match === undefined) reject(err)
+        else resolve(match)
+      }
+      output.addEventListener('data', check)
+      check()
+    }),
+    exited: (ms = 30000) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`still running after ${ms} ms: ${describe()}`)), ms)
+      exit.then(result => {
+        clearTimeout(timer)
+        resolve(result)
+      }, reject)
+    }),
+    signal: name => { child.kill(name) },
+    stdout: () => stdout
+  }
+}
+
+/** One after-hook that runs the cleanups in reverse order. */
+function cleanups (t: { after: (fn: () => Promise<void>) => void }): (fn: () => Promise<unknown>) => void {
+  const stack: Array<() => Promise<unknown>> = []
+  t.after(async () => {
+    for (const fn of stack.reverse()) await fn()
+  })
+  return fn => { stack.push(fn) }
+}
+
+/** A store folder with a core of BLOCKS blocks of varied sizes and a one-block core. */
+async function sourceStore (dir: string): Promise<{ key: Buffer, discoveryKey: Buffer, small: Buffer, blocks: Buffer[] }> {
+  const store = new Corestore(dir)
+  const big = store.get({ name: 'big' })
+  const blocks = Array.from({ length: BLOCKS }, (_, i) => Buffer.alloc(50 + (i * 37) % 500, i % 251))
+  for (let i = 0; i < BLOCKS; i += 500) await big.append(blocks.slice(i, i + 500))
+  const small = store.get({ name: 'small' })
+  await small.append('one block')
+  const result = { key: big.key as Buffer, discoveryKey: big.discoveryKey as Buffer, small: small.discoveryKey as Buffer, blocks }
+  await store.close()
+  return result
+}
+
+/** Opens the cloned folder and checks every block against the source, and the Merkle tree. */
+async function assertCopy (dir: string, key: Buffer, blocks: Buffer[]): Promise<void> {
+  const store = new Corestore(dir)
+  try {
+    const copy = store.get({ key, createIfMissing: false })
+    await copy.ready()
+    assert.equal(copy.length, BLOCKS)
+    assert.equal(copy.downloaded(), BLOCKS)
+    assert.equal(copy.writable, false)
+    assert.deepEqual(await copy.audit(), { valid: BLOCKS, invalid: 0 })
+    const got = await copy.getBatch(0, BLOCKS) as Buffer[]
+    assert.ok(got.every((block, i) => block.equals(blocks[i] as Buffer)), 'every block equals the original')
+  } finally {
+    await store.close()
+  }
+}
+
+/** Every file below `dir` with a hash of its bytes. */
+async function snapshot (dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (const file of await listFiles(dir)) {
+    out.set(file, crypto.createHash('sha256').update(await fs.promises.readFile(path.join(dir, file))).digest('hex'))
+  }
+  return out
+}
+
+function oneLine (stderr: string): string {
+  const lines = stderr.split('\n').filter(line => line.length > 0)
+  assert.equal(lines.length, 1, `one line on stderr, got: ${stderr}`)
+  assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace')
+  return lines[0] as string
+}
+
+test('seed and clone copy a core of thousands of blocks over a local DHT, and the copy verifies', { timeout: 90000 }, async t => {
+  const cleanup = cleanups(t)
+  const { dir, cleanup: removeDir } = await tmpdir()
+  cleanup(removeDir)
+  const source = path.join(dir, 'source')
+  const target = path.join(dir, 'target')
+  const { key, discoveryKey, small, blocks } = await sourceStore(source)
+  const files = await snapshot(source)
+  const dht = await startBootstrapNode()
+  cleanup(() => dht.close())
+
+  const seed = cli(['seed', source, '--bootstrap', dht.bootstrap[0] as string], cleanup)
+  await seed.waitFor(/^seeding 2 cores from /m)
+  // Every core of the folder, announced by discovery key.
+  assert.match(seed.stdout(), new RegExp(`^announced ${discoveryKey.toString('hex')} \\(key ${key.toString('hex')}, ${BLOCKS} blocks, \\d+ bytes\\)$`, 'm'))
+  assert.match(seed.stdout(), new RegExp(`^announced ${small.toString('hex')} `, 'm'))
+
+  const clone = cli(['clone', z32.encode(key), target, '--bootstrap', dht.bootstrap[0] as string, '--timeout', '20000'], cleanup)
+  const result = await clone.exited(60000)
+  assert.equal(result.stderr, '')
+  assert.equal(result.code, 0, result.stdout)
+  assert.match(result.stdout, new RegExp(`^core length: ${BLOCKS} blocks`, 'm'))
+  assert.match(result.stdout, new RegExp(`^downloaded ${BLOCKS}/${BLOCKS} blocks`, 'm'))
+  assert.match(result.stdout, new RegExp(`^verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
+  await assertCopy(target, key, blocks)
+
+  await seed.waitFor(/^peer left: /m)
+  seed.signal('SIGINT')
+  const stopped = await seed.exited()
+  assert.equal(stopped.code, 0, stopped.stderr)
+  assert.match(stopped.stdout, /^stopping\nstopped\n$/m)
+  assert.equal(stopped.stderr, '')
+
+  assert.deepEqual(await snapshot(source), files, 'seeding wrote nothing: the same files, the same bytes')
+})
+
+test('seed --tcp serves the discovery keys given; clone --tcp downloads from it, and again into the complete copy downloads nothing', { timeout: 90000 }, async t => {
+  const cleanup = cleanups(t)
+  const { dir, cleanup: removeDir } = await tmpdir()
+  cleanup(removeDir)
+  const source = path.join(dir, 'source')
+  const target = path.join(dir, 'target')
+  const { key, discoveryKey, blocks } = await sourceStore(source)
+
+  const seed = cli(['seed', source, discoveryKey.toString('hex'), '--tcp', '0'], cleanup)
+  const [, port] = await seed.waitFor(/^listening on tcp port (\d+)$/m)
+  assert.equal(seed.stdout().match(/^serving /gm)?.length, 1, 'only the core asked for')
+
+  const clone = cli(['clone', key.toString('hex'), target, '--tcp', `127.0.0.1:${port ?? ''}`, '--timeout', '20000'], cleanup)
+  const result = await clone.exited(60000)
+  assert.equal(result.code, 0, result.stderr)
+  assert.equal(result.stderr, '')
+  assert.match(result.stdout, new RegExp(`^verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
+  await assertCopy(target, key, blocks)
+
+  // Again into the complete copy: nothing left to download, still verified.
+  const again = await cli(['clone', key.toString('hex'), target, '--tcp', `127.0.0.1:${port ?? ''}`, '--timeout', '20000'], cleanup).exited(60000)
+  assert.equal(again.code, 0, again.stderr)
+  assert.match(again.stdout, new RegExp(`^downloaded ${BLOCKS}/${BLOCKS} blocks, 0 B`, 'm'))
+  assert.match(again.stdout, new RegExp(`^verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
+
+  seed.signal('SIGTERM')
+  const stopped = await seed.exited()
+  assert.equal(stopped.code, 0, stopped.stderr)
+  assert.match(stopped.stdout, /stopped\n$/)
+})
+
+test('clone without a peer gives up after --timeout with one line, and leaves no folder behind', { timeout: 60000 }, async t => {
+  const cleanup = cleanups(t)
+  const { dir, cleanup: removeDir } = await tmpdir()
+  cleanup(removeDir)
+  const dht = await startBootstrapNode()
+  cleanup(() => dht.close())
+  const target = path.join(dir, 'target')
+  const key = Buffer.alloc(32, 0xab).toString('hex')
+
+  const result = await cli(['clone', key, target, '--bootstrap', dht.bootstrap[0] as string, '--timeout', '1000'], cleanup).exited()
+  assert.equal(result.code, 1)
+  assert.equal(oneLine(result.stderr), `corestore-ts: No peer on the DHT had core ${key} within 1000 ms`)
+  assert.equal(fs.existsSync(target), false)
+})
+
+test('bad input gives one line on stderr and a non-zero exit: key, folder, bootstrap, peer address', { timeout: 60000 }, async t => {
+  const cleanup = cleanups(t)
+  const { dir, cleanup: removeDir } = await tmpdir()
+  cleanup(removeDir)
+  const source = path.join(dir, 'source')
+  await sourceStore(source)
+  const files = await snapshot(source)
+  // Each clone its own target folder: they run at the same time.
+  let targets = 0
+  const target = (): string => path.join(dir, `target-${++targets}`)
+  const key = Buffer.alloc(32, 0xcd).toString('hex')
+
+  const cases: Array<[string[], RegExp, number]> = [
+    [['clone', 'not-a-key', target()], /^corestore-ts: Invalid key: got the string "not-a-key"/, 1],
+    [['clone', key.slice(1), target()], /^corestore-ts: Invalid key: /, 1],
+    [['clone', key], /^corestore-ts: clone needs the key of a core and a folder \(see `corestore-ts clone --help`\)$/, 2],
+    [['clone', key, target(), '--timeout', 'soon'], /^corestore-ts: --timeout expects milliseconds/, 2],
+    [['clone', key, target(), '--tcp', 'localhost'], /^corestore-ts: --tcp expects host:port/, 2],
+    [['clone', key, target(), '--tcp', '127.0.0.1:1'], /^corestore-ts: Cannot connect to 127\.0\.0\.1:1: ECONNREFUSED$/, 1],
+    [['clone', key, target(), '--bootstrap', 'no-such-host.invalid:49737'], /^corestore-ts: Cannot resolve the DHT bootstrap host no-such-host\.invalid/, 1],
+    // Nothing answers on UDP port 1: after the DHT's own timeouts (about 7.5 s), not --timeout.
+    [['clone', key, target(), '--bootstrap', '127.0.0.1:1', '--timeout', '60000'], /^corestore-ts: No DHT bootstrap node answered \(127\.0\.0\.1:1\)$/, 1],
+    [['seed', path.join(dir, 'missing')], /^corestore-ts: No such folder: /, 1],
+    [['seed', source, 'xyz'], /^corestore-ts: Invalid discovery key: got the string "xyz"/, 1],
+    [['seed', source, Buffer.alloc(32).toString('hex'), '--tcp', '0'], /^corestore-ts: .* holds no core with discovery key 0{64}$/, 1],
+    [['seed', source, '--bootstrap', 'no-such-host.invalid:49737'], /^corestore-ts: Cannot resolve the DHT bootstrap host/, 1],
+    [['seed', source, '--bootstrap', '127.0.0.1:1'], /^corestore-ts: No DHT bootstrap node answered \(127\.0\.0\.1:1\)$/, 1],
+    [['seed', source, '--tcp', 'http'], /^corestore-ts: --tcp expects a port number/, 2],
+    [['seed', source, '--frobnicate'], /^corestore-ts: Unknown option '--frobnicate'/, 2]
+  ]
+  await Promise.all(cases.map(async ([args, expected, code]) => {
+    const result = await cli(args, cleanup).exited()
+    assert.match(oneLine(result.stderr), expected, args.join(' '))
+    assert.equal(result.code, code, args.join(' '))
+  }))
+  assert.deepEqual(fs.readdirSync(dir), ['source'], 'no clone left a folder behind')
+  assert.deepEqual(await snapshot(source), files, 'no seed wrote to its folder')
+})
