@@ -1,4 +1,6 @@
 // The contract between the `corestore-ts` dispatcher and its subcommands (bin/commands/<name>.ts).
+import { parseArgs } from 'util'
+import type { ParseArgsConfig } from 'util'
 import { CorestoreError } from '../lib/errors'
 
 /** Where a command writes: process.stdout and process.stderr, or buffers in tests. */
@@ -35,4 +37,9 @@ export function isCommand (value: unknown): value is Command {
   return command !== null && typeof command === 'object' &&
     typeof command.name === 'string' && typeof command.summary === 'string' &&
     typeof command.usage === 'string' && typeof command.run === 'function'
+}
+
+/** parseArgs as every command uses it; `--help` never reaches a command: the dispatcher answers it. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: T): ReturnType<typeof parseArgs<{ args: string[], options: T, allowPositionals: true, strict: true }>> {
+  return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
 }

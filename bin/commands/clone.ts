@@ -2,12 +2,11 @@
 import fs = require('fs')
 import net = require('net')
 import path = require('path')
-import { parseArgs } from 'util'
 import Corestore = require('../../lib')
 import { CorestoreError, INVALID_KEY } from '../../lib/errors'
 import { parseKey, toHex } from '../../lib/keys'
 import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
-import { EXIT_OK, USAGE } from '../command'
+import { EXIT_OK, parseCommandArgs, USAGE } from '../command'
 import type { CliIO, Command } from '../command'
 
 const DEFAULT_TIMEOUT = 30000
@@ -36,21 +35,11 @@ export const command: Command = {
   summary: 'download a core by key into a store folder over Hyperswarm@2 (or TCP) and verify it',
   usage,
   async run (argv: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        tcp: { type: 'string' },
-        bootstrap: { type: 'string', multiple: true },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      },
-      allowPositionals: true,
-      strict: true
+    const { values, positionals } = parseCommandArgs(argv, {
+      tcp: { type: 'string' },
+      bootstrap: { type: 'string', multiple: true },
+      timeout: { type: 'string' }
     })
-    if (values.help === true) {
-      io.stdout.write(usage)
-      return EXIT_OK
-    }
     const [key, folder, ...extra] = positionals
     if (key === undefined || folder === undefined) throw USAGE('clone needs the key of a core and a folder')
     if (extra.length > 0) throw USAGE(`clone takes one key and one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)

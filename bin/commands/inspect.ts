@@ -1,10 +1,9 @@
 // `corestore-ts inspect <folder>`: every core a store folder holds, read-only.
-import { parseArgs } from 'util'
 import { inspectStoreFolder } from '../../lib/disk'
 import type { StoredCore, StoreInspection } from '../../lib/disk'
 import { INVALID_KEY } from '../../lib/errors'
 import { parseKey, toHex } from '../../lib/keys'
-import { EXIT_OK, USAGE } from '../command'
+import { EXIT_OK, parseCommandArgs, USAGE } from '../command'
 import type { CliIO, Command } from '../command'
 
 const usage = `Usage: corestore-ts inspect <folder> [--json] [--namespace <ns>] [--master-key <key>]
@@ -37,21 +36,11 @@ export const command: Command = {
   summary: 'list every core a store folder holds: keys, writability, names, lengths (read-only)',
   usage,
   async run (argv: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean' },
-        namespace: { type: 'string' },
-        'master-key': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      },
-      allowPositionals: true,
-      strict: true
+    const { values, positionals } = parseCommandArgs(argv, {
+      json: { type: 'boolean' },
+      namespace: { type: 'string' },
+      'master-key': { type: 'string' }
     })
-    if (values.help === true) {
-      io.stdout.write(usage)
-      return EXIT_OK
-    }
     const [folder, ...extra] = positionals
     if (folder === undefined) throw USAGE('inspect needs the store folder')
     if (extra.length > 0) throw USAGE(`inspect takes one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)

@@ -3,7 +3,6 @@ import crypto = require('crypto')
 import fs = require('fs')
 import net = require('net')
 import path = require('path')
-import { parseArgs } from 'util'
 import Corestore = require('../../lib')
 import { describeStoredCore, listStoredCores, readStoredMasterKey } from '../../lib/disk'
 import type { StoredCore } from '../../lib/disk'
@@ -12,7 +11,7 @@ import { CorestoreError, INVALID_KEY } from '../../lib/errors'
 import { parseKey, toHex } from '../../lib/keys'
 import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
 import type { SwarmPeer } from '../../lib/swarm'
-import { EXIT_OK, USAGE } from '../command'
+import { EXIT_OK, parseCommandArgs, USAGE } from '../command'
 import type { CliIO, Command } from '../command'
 
 const usage = `Usage: corestore-ts seed <folder> [discoveryKey...] [--tcp <port>] [--bootstrap <host:port>]...
@@ -36,20 +35,10 @@ export const command: Command = {
   summary: 'serve the cores of a store folder over Hyperswarm@2 (or TCP) until interrupted',
   usage,
   async run (argv: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        tcp: { type: 'string' },
-        bootstrap: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' }
-      },
-      allowPositionals: true,
-      strict: true
+    const { values, positionals } = parseCommandArgs(argv, {
+      tcp: { type: 'string' },
+      bootstrap: { type: 'string', multiple: true }
     })
-    if (values.help === true) {
-      io.stdout.write(usage)
-      return EXIT_OK
-    }
     const [folder, ...givenKeys] = positionals
     if (folder === undefined) throw USAGE('seed needs the store folder')
     const tcpPort = values.tcp === undefined ? null : parsePort(values.tcp)
