@@ -1,11 +1,12 @@
 import test, { after } from 'node:test'
 import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
+import childProcess = require('child_process')
 import fs = require('fs')
 import os = require('os')
 import path = require('path')
 import {
-  DRIVE_SCRIPT, HANDSHAKE_SCRIPT, REPLICATE_SCRIPT, createProject, editPackageJson, explain, formatTree,
+  DRIVE_SCRIPT, HANDSHAKE_SCRIPT, HOWTO_READER_SCRIPT, HOWTO_WRITER_SCRIPT, REPLICATE_SCRIPT, createProject, editPackageJson, explain, formatTree,
   install, lastJsonLine, noiseTree, packProject, PROJECT_ROOT, registryProblem, resolvePackage, run, writeScript
 } from './helpers/fresh-install'
 
@@ -177,4 +178,34 @@ test('an existing hyperdrive@10 app that adds the corestore override runs on cor
   t.diagnostic('noise-protocol tree: ' + formatTree(dir, tree))
   assert.equal(tree.protocol.version, '3.0.2', 'the existing tree keeps noise-protocol@3.0.2 for hypercore-protocol')
   await assertDriveRuns(t, dir, store.dir)
+})
+
+test('a fresh project runs the how-to\'s writer and reader on the packed library, with await everywhere', { timeout: INSTALL_TIMEOUT }, async t => {
+  if (await prepare(t) === null) return
+  const dir = await plainProject()
+  const writerScript = await writeScript(dir, 'writer.js', HOWTO_WRITER_SCRIPT)
+  const writerStorage = await fs.promises.mkdtemp(path.join(dir, 'writer-'))
+  const writer = childProcess.spawn(process.execPath, [writerScript, writerStorage], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => { writer.kill('SIGKILL') })
+  let stderr = ''
+  writer.stderr.on('data', chunk => { stderr += String(chunk) })
+  const started = await new Promise<{ port: number, key: string }>((resolve, reject) => {
+    let stdout = ''
+    const timer = setTimeout(() => reject(new Error('the writer printed nothing: ' + stderr)), SCRIPT_TIMEOUT)
+    writer.stdout.on('data', chunk => {
+      stdout += String(chunk)
+      const line = stdout.split('\n').find(l => l.startsWith('{'))
+      if (line === undefined) return
+      clearTimeout(timer)
+      resolve(JSON.parse(line) as { port: number, key: string })
+    })
+    writer.once('exit', code => reject(new Error(`the writer exited with ${String(code)}: ${stderr}`)))
+  })
+
+  const { ok, output, message } = await runScript(t, dir, 'reader.js', HOWTO_READER_SCRIPT, [String(started.port), started.key])
+  assert.ok(ok, message)
+  const report = output as { otherKeys: string[], messages: string[], corestore: string }
+  assert.equal(report.otherKeys.length, 2)
+  assert.deepEqual(report.messages, ['core-2 says 1', 'core-2 says 2', 'core-3 says 1', 'core-3 says 2'])
+  assert.equal(report.corestore, path.join(dir, 'node_modules', 'corestore-ts', 'build', 'lib', 'index.js'), 'corestore-ts came from the packed tarball')
 })

@@ -296,3 +296,64 @@ export async function writeScript (dir: string, name: string, source: string): P
   await fs.promises.writeFile(file, source)
   return file
 }
+
+/**
+ * The how-to's writer, as a user of the packed library writes it: three named json cores, the other
+ * two cores' keys in the first block of the first, messages appended live once a reader connects.
+ * `argv[2]`: storage folder. Prints `{ port, key }` and serves until killed.
+ */
+export const HOWTO_WRITER_SCRIPT = `'use strict'
+const net = require('net')
+const Corestore = require('corestore-ts')
+
+async function main () {
+  const store = new Corestore(process.argv[2])
+  const core1 = store.get({ name: 'core-1', valueEncoding: 'json' })
+  const core2 = store.get({ name: 'core-2', valueEncoding: 'json' })
+  const core3 = store.get({ name: 'core-3', valueEncoding: 'json' })
+  await Promise.all([core1.ready(), core2.ready(), core3.ready()])
+  await core1.append({ otherKeys: [core2, core3].map(c => c.key.toString('hex')) })
+
+  const server = net.createServer(async socket => {
+    store.replicate(socket, { initiator: false })
+    for (const i of [1, 2]) {
+      await core2.append({ message: 'core-2 says ' + i })
+      await core3.append({ message: 'core-3 says ' + i })
+    }
+  })
+  server.listen(0, '127.0.0.1', () => {
+    console.log(JSON.stringify({ port: server.address().port, key: core1.key.toString('hex') }))
+  })
+}
+
+main().catch(err => { console.error(err); process.exit(1) })
+`
+
+/** The how-to's reader: `argv[2]` storage, `argv[3]` port, `argv[4]` the first core's key. */
+export const HOWTO_READER_SCRIPT = `'use strict'
+const net = require('net')
+const Corestore = require('corestore-ts')
+
+async function main () {
+  const store = new Corestore(process.argv[2])
+  const socket = net.connect(Number(process.argv[3]), '127.0.0.1')
+  store.replicate(socket, { initiator: true })
+
+  const core = store.get({ key: process.argv[4], valueEncoding: 'json' })
+  await core.ready()
+  await core.update()
+  const { otherKeys } = await core.get(0)
+  const messages = []
+  for (const key of otherKeys) {
+    const other = store.get({ key, valueEncoding: 'json' })
+    await other.ready()
+    await other.update({ minLength: 2 })
+    for (let i = 0; i < 2; i++) messages.push((await other.get(i)).message)
+  }
+  socket.destroy()
+  await store.close()
+  console.log(JSON.stringify({ otherKeys, messages, corestore: require.resolve('corestore-ts') }))
+}
+
+main().catch(err => { console.error(err); process.exit(1) })
+`
