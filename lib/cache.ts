@@ -34,10 +34,6 @@ export class CoreCache<C> {
     return this.#active.size + this.#passive.length
   }
 
-  get passiveSize (): number {
-    return this.#passive.length
-  }
-
   has (id: string): boolean {
     return this.#active.has(id) || this.#passive.peek(id) !== undefined
   }
@@ -84,10 +80,6 @@ export class CoreCache<C> {
 
   refs (id: string): number {
     return this.#active.get(id)?.holders.size ?? 0
-  }
-
-  isHeldBy (id: string, holder: object): boolean {
-    return this.#active.get(id)?.holders.has(holder) ?? false
   }
 
   /** Forgets a core that closed (or failed to open); only the same instance is removed. */

@@ -2,10 +2,10 @@
 // locking or even touching (atime) a file: for `Corestore` listings and `corestore-ts inspect`.
 import fs = require('fs')
 import path = require('path')
-import { CORE_NOT_FOUND, INVALID_MASTER_KEY, INVALID_OPTIONS, KEY_MISMATCH } from './errors'
+import { CORE_NOT_FOUND, INVALID_OPTIONS, KEY_MISMATCH } from './errors'
 import { NOT_A_STORE, STORAGE_NOT_LISTABLE, STORE_FOLDER_NOT_FOUND } from './disk-errors'
 import { deriveKeyPair, discoveryKey, KEY_BYTES, parseKey, parseMasterKey, publicKeyOf, SECRET_KEY_BYTES, toHex } from './keys'
-import { coreRoot, decodeName, MASTER_KEY_FILE } from './storage'
+import { coreRoot, decodeName, MASTER_KEY_FILE, masterKeySizeError } from './storage'
 import type { StorageFunction } from './storage'
 
 export interface ListOptions {
@@ -156,7 +156,8 @@ export async function describeStoredCore (directory: string, dkey: Buffer | stri
 export async function readStoredMasterKey (directory: string): Promise<Buffer | null> {
   const key = await readWhole(path.join(path.resolve(directory), MASTER_KEY_FILE))
   if (key === null || key.length === 0) return null
-  if (key.length !== KEY_BYTES) throw INVALID_MASTER_KEY(`the ${MASTER_KEY_FILE} file holds ${key.length} bytes, expected ${KEY_BYTES}`)
+  const wrongSize = masterKeySizeError(key.length)
+  if (wrongSize !== null) throw wrongSize
   return key
 }
 

@@ -59,11 +59,6 @@ export function parseKey (input: unknown, what = 'key'): Buffer {
   throw INVALID_KEY(what, input)
 }
 
-export function isKeyLike (input: unknown): boolean {
-  if (input instanceof Uint8Array) return input.byteLength === KEY_BYTES
-  return typeof input === 'string' && (HEX_KEY.test(input) || Z32_KEY.test(input))
-}
-
 export function parseKeyPair (input: unknown): KeyPair {
   const pair = input as Partial<KeyPair> | null
   if (pair === null || typeof pair !== 'object') throw INVALID_KEY('keyPair', input, 'an object { publicKey, secretKey }')

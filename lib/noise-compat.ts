@@ -25,8 +25,6 @@ export interface NoisePatchResult {
   regrafted: string[]
 }
 
-let lastResult: NoisePatchResult | null = null
-
 /** Makes every noise-protocol copy that hypercore-protocol@8 can load use noise-protocol@3.0.1. */
 export function patchNoiseProtocol (from: string = __dirname): NoisePatchResult {
   const source = packageDir('noise-protocol', __dirname)
@@ -40,13 +38,7 @@ export function patchNoiseProtocol (from: string = __dirname): NoisePatchResult 
     }
     if (noise !== source && regraft(shp)) result.regrafted.push(shp)
   }
-  lastResult = result
   return result
-}
-
-/** What the last patch did (for diagnostics and tests). */
-export function noisePatchResult (): NoisePatchResult | null {
-  return lastResult
 }
 
 /** simple-hypercore-protocol copies in reach, with the noise-protocol folder each resolves. */

@@ -53,7 +53,6 @@ export class CoreRegistry extends EventEmitter {
   masterKey: Buffer | null
   opened = false
   closed = false
-  openError: Error | null = null
 
   #opening: Promise<void> | null = null
   #closing: Promise<void> | null = null
@@ -85,9 +84,6 @@ export class CoreRegistry extends EventEmitter {
       }).then(() => {
         this.opened = true
         this.#settlePending()
-      }, err => {
-        this.openError = err
-        throw err
       })
       this.#opening.catch(() => {})
     }

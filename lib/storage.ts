@@ -4,6 +4,7 @@ import RandomAccessStorage = require('random-access-storage')
 import raf = require('random-access-file')
 import thunky = require('thunky')
 import { CORE_NOT_FOUND, INVALID_MASTER_KEY, INVALID_STORAGE, KEY_MISMATCH } from './errors'
+import type { CorestoreError } from './errors'
 import { discoveryKey, KEY_BYTES, publicKeyOf, randomBytes, SECRET_KEY_BYTES, toHex } from './keys'
 import type { KeyPair } from './keys'
 
@@ -53,7 +54,8 @@ export function loadOrCreateMasterKey (storage: ResolvedStorage, cb: Callback<Bu
       const key = randomBytes(KEY_BYTES)
       return file.write(0, key, err => err ? done(err) : done(null, key))
     }
-    if (size !== KEY_BYTES) return done(INVALID_MASTER_KEY(`the ${MASTER_KEY_FILE} file holds ${size} bytes, expected ${KEY_BYTES}; it is left as it is`))
+    const wrongSize = masterKeySizeError(size)
+    if (wrongSize !== null) return done(wrongSize)
     file.read(0, KEY_BYTES, (err, key) => err ? done(err) : done(null, key))
   })
 }
@@ -89,8 +91,15 @@ async function loadOrCreateInDirectory (directory: string): Promise<Buffer> {
 }
 
 function checkMasterKey (key: Buffer): Buffer {
-  if (key.length !== KEY_BYTES) throw INVALID_MASTER_KEY(`the ${MASTER_KEY_FILE} file holds ${key.length} bytes, expected ${KEY_BYTES}; it is left as it is`)
+  const wrongSize = masterKeySizeError(key.length)
+  if (wrongSize !== null) throw wrongSize
   return key
+}
+
+/** Why a `master_key` file of this many bytes (not 0, which means none) cannot be used; null when it can. */
+export function masterKeySizeError (size: number): CorestoreError | null {
+  if (size === KEY_BYTES) return null
+  return INVALID_MASTER_KEY(`the ${MASTER_KEY_FILE} file holds ${size} bytes, expected ${KEY_BYTES}; it is left as it is`)
 }
 
 async function readIfPresent (file: string): Promise<Buffer | null> {

@@ -1,7 +1,6 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'child_process'
-import crypto = require('crypto')
 import fs = require('fs')
 import path = require('path')
 import { Writable } from 'stream'
@@ -11,6 +10,7 @@ import type { CliIO } from '../bin/command'
 import { toZ32 } from '../lib/keys'
 import { append, block, CORESTORE_5, CORESTORE_TS, connect, crypto as hypercoreCrypto, MASTER_KEY, ready, Resources, update } from './helpers/interop'
 import type { Feed, Package, Store } from './helpers/interop'
+import { snapshotFolder } from './helpers/store'
 
 const BIN = path.join(__dirname, '..', 'bin', 'corestore-ts.js')
 
@@ -132,29 +132,6 @@ function checkJson (output: string, cores: Expected[], label: string): void {
   assert.deepEqual(listed, want, label)
 }
 
-/** Every file and folder below `dir`: content hash, size, mode, mtime and ctime; the atime of files. */
-async function snapshot (dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  const walk = async (rel: string): Promise<void> => {
-    const full = path.join(dir, rel)
-    const st = await fs.promises.stat(full, { bigint: true })
-    const times = `mode=${st.mode} mtime=${st.mtimeNs} ctime=${st.ctimeNs}`
-    if (st.isDirectory()) {
-      const entries = (await fs.promises.readdir(full)).sort()
-      out.set(rel + '/', `${times} entries=${entries.join(',')}`)
-      for (const entry of entries) await walk(path.join(rel, entry))
-    } else {
-      // Read without moving the atime, so that a read by the command under test would show.
-      const handle = await fs.promises.open(full, fs.constants.O_RDONLY | fs.constants.O_NOATIME)
-      const hash = crypto.createHash('sha256').update(await handle.readFile()).digest('hex')
-      await handle.close()
-      out.set(rel, `${times} size=${st.size} sha256=${hash} atime=${st.atimeNs}`)
-    }
-  }
-  await walk('')
-  return out
-}
-
 for (const pkg of [CORESTORE_5, CORESTORE_TS]) {
   test(`inspect --json lists every core of a folder written by ${pkg.name}, with its keys, writability, name and lengths`, async t => {
     const res = new Resources(t)
@@ -192,12 +169,12 @@ for (const pkg of [CORESTORE_5, CORESTORE_TS]) {
     const res = new Resources(t)
     for (const opts of [{}, { masterKey: MASTER_KEY }]) {
       const { dir } = await writeFolder(pkg, res, opts)
-      const before = await snapshot(dir)
+      const before = await snapshotFolder(dir)
       for (const args of [[], ['--json'], ['--namespace', 'a'], ['--master-key', MASTER_KEY.toString('hex')]]) {
         const result = await run('inspect', dir, ...args)
         assert.equal(result.code, 0, result.stderr)
       }
-      assert.deepEqual([...(await snapshot(dir)).entries()], [...before.entries()])
+      assert.deepEqual([...(await snapshotFolder(dir)).entries()], [...before.entries()])
       assert.equal(before.has('master_key'), opts.masterKey === undefined, 'no master key is created')
     }
   })

@@ -1,6 +1,5 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import crypto = require('crypto')
 import fs = require('fs')
 import path = require('path')
 import raf = require('random-access-file')
@@ -9,7 +8,7 @@ import { describeStoredCore, fullRoots, inNamespace, inspectStoreFolder, listSto
 import type { StoredCore } from '../lib/disk'
 import { deriveKeyPair, discoveryKey, randomBytes } from '../lib/keys'
 import { coreRoot } from '../lib/storage'
-import { MASTER_KEY, rejection, tmpdir } from './helpers/store'
+import { MASTER_KEY, rejection, snapshotFolder, tmpdir } from './helpers/store'
 
 const DEFAULT_DKEY = '7e0360c21d822b848c7a981b0a0c5441045960c44cf0dd33bea11a7c33a945ff'
 
@@ -76,29 +75,6 @@ async function collect (cores: AsyncIterable<Buffer>): Promise<string[]> {
 }
 
 const hexes = (cores: Expected[]): string[] => cores.map(c => c.discoveryKey.toString('hex')).sort()
-
-/** Every file and folder below `dir`: content hash, size, mode, mtime and ctime (ns); atime for files. */
-async function snapshot (dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  const walk = async (rel: string): Promise<void> => {
-    const full = path.join(dir, rel)
-    const st = await fs.promises.stat(full, { bigint: true })
-    const times = `mode=${st.mode} mtime=${st.mtimeNs} ctime=${st.ctimeNs}`
-    if (st.isDirectory()) {
-      const entries = (await fs.promises.readdir(full)).sort()
-      out.set(rel + '/', `${times} entries=${entries.join(',')}`)
-      for (const entry of entries) await walk(path.join(rel, entry))
-    } else {
-      // Read without moving the atime (we run as the files' owner), so a read by the code under test would show.
-      const handle = await fs.promises.open(full, fs.constants.O_RDONLY | fs.constants.O_NOATIME)
-      const hash = crypto.createHash('sha256').update(await handle.readFile()).digest('hex')
-      await handle.close()
-      out.set(rel, `${times} size=${st.size} sha256=${hash} atime=${st.atimeNs}`)
-    }
-  }
-  await walk('')
-  return out
-}
 
 test('listStoredCores yields the discovery key of every core stored in a folder, none loaded, in hex order', async t => {
   const { dir, cleanup } = await tmpdir()
@@ -328,7 +304,7 @@ test('listing, describing and inspecting leave the folder unchanged: bytes, mtim
     const { dir, cleanup } = await tmpdir()
     t.after(cleanup)
     const expected = await writeStore(dir, opts)
-    const before = await snapshot(dir)
+    const before = await snapshotFolder(dir)
 
     await collect(listStoredCores(dir))
     await collect(listStoredCores(dir, { namespace: 'a' }))
@@ -337,7 +313,7 @@ test('listing, describing and inspecting leave the folder unchanged: bytes, mtim
     await inspectStoreFolder(dir)
     await inspectStoreFolder(dir, { namespace: 'a:b', masterKey: MASTER_KEY })
 
-    const after = await snapshot(dir)
+    const after = await snapshotFolder(dir)
     assert.deepEqual([...after.entries()], [...before.entries()])
     assert.equal(before.has('master_key'), opts.masterKey === undefined, 'no master key is created')
   }

@@ -1,3 +1,4 @@
+import crypto = require('crypto')
 import fs = require('fs')
 import os = require('os')
 import path = require('path')
@@ -62,4 +63,30 @@ export function thrown (fn: () => unknown): Error & { code?: string } {
     return err as Error & { code?: string }
   }
   throw new Error('expected a throw')
+}
+
+/**
+ * Every file and folder below `dir`: content hash, size, mode, mtime and ctime (ns), and the atime
+ * of files, so that a read-only guarantee can be checked to the access time.
+ */
+export async function snapshotFolder (dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  const walk = async (rel: string): Promise<void> => {
+    const full = path.join(dir, rel)
+    const st = await fs.promises.stat(full, { bigint: true })
+    const times = `mode=${st.mode} mtime=${st.mtimeNs} ctime=${st.ctimeNs}`
+    if (st.isDirectory()) {
+      const entries = (await fs.promises.readdir(full)).sort()
+      out.set(rel + '/', `${times} entries=${entries.join(',')}`)
+      for (const entry of entries) await walk(path.join(rel, entry))
+    } else {
+      // Read without moving the atime (we run as the files' owner), so a read by the code under test would show.
+      const handle = await fs.promises.open(full, fs.constants.O_RDONLY | fs.constants.O_NOATIME)
+      const hash = crypto.createHash('sha256').update(await handle.readFile()).digest('hex')
+      await handle.close()
+      out.set(rel, `${times} size=${st.size} sha256=${hash} atime=${st.atimeNs}`)
+    }
+  }
+  await walk('')
+  return out
 }
