@@ -1,7 +1,7 @@
 // The contract between the `corestore-ts` dispatcher and its subcommands (bin/commands/<name>.ts).
 import { parseArgs } from 'util'
 import type { ParseArgsConfig } from 'util'
-import { CorestoreError } from '../lib/errors'
+import Corestore = require('../lib')
 
 /** Where a command writes: process.stdout and process.stderr, or buffers in tests. */
 export interface CliIO {
@@ -30,7 +30,7 @@ export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
 
 /** Bad arguments (exit code 2); the dispatcher points at the command's `--help`. */
-export const USAGE = (message: string): CorestoreError => new CorestoreError('USAGE', message)
+export const USAGE = Corestore.errors.USAGE
 
 export function isCommand (value: unknown): value is Command {
   const command = value as Partial<Command> | null

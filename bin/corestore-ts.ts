@@ -2,6 +2,7 @@
 // `corestore-ts <command> …`: finds the command module, runs it, turns every failure into one line.
 import fs = require('fs')
 import path = require('path')
+import Corestore = require('../lib')
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isCommand, USAGE } from './command'
 import type { CliIO, Command } from './command'
 
@@ -27,7 +28,7 @@ export async function main (argv: string[], io: CliIO): Promise<number> {
     if (name.startsWith('-')) throw USAGE(`unknown option ${JSON.stringify(name)} before the command`)
     if (!COMMANDS.includes(name)) throw USAGE(`unknown command ${JSON.stringify(name)}; the commands are ${COMMANDS.join(', ')}`)
     command = loadCommand(name)
-    if (command === null) throw new CommandUnavailable(name)
+    if (command === null) throw Corestore.errors.COMMAND_UNAVAILABLE(`the ${name} command is not part of this build`)
     if (wantsHelp(rest)) {
       io.stdout.write(command.usage)
       return EXIT_OK
@@ -36,13 +37,6 @@ export async function main (argv: string[], io: CliIO): Promise<number> {
   } catch (err) {
     io.stderr.write(errorLine(err, command) + '\n')
     return isUsageError(err) ? EXIT_USAGE : EXIT_FAILURE
-  }
-}
-
-class CommandUnavailable extends Error {
-  readonly code = 'COMMAND_UNAVAILABLE'
-  constructor (name: string) {
-    super(`the ${name} command is not part of this build`)
   }
 }
 

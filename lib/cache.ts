@@ -1,29 +1,43 @@
-import LRU = require('lru')
-
 /** What corestore@5's refpool showed as `store.cache.entry(id)`; hyperdrive-era code reads `refs`. */
 export interface CacheEntry<C> {
   readonly value: C
   readonly refs: number
 }
 
+/** Something that holds cores: a store view. */
+export type Holder = object
+
 export interface CoreCacheOptions<C> {
-  /** How many unreferenced (passive) cores stay open. A busy passive core may exceed it for a while. */
+  /** How many unreferenced (passive) cores stay open. Busy passive cores may exceed it for a while. */
   maxPassive: number
-  /** A passive core may be closed only while this says so (no peer is replicating it). */
-  isIdle: (core: C) => boolean
-  /** Closes an evicted core. */
-  evict: (core: C) => void
+  /** Whether a peer is replicating the core right now. */
+  isBusy: (core: C) => boolean
+  /** Closes an evicted core, which the cache has already forgotten. */
+  evict: (core: C, id: string) => void
+}
+
+interface Entry<C> {
+  readonly core: C
+  /** The views that asked for it. */
+  readonly holders: Set<Holder>
+  /** References counted from outside (corestore@5's `cache.increment`). */
+  refs: number
+  /** Peers that asked for it and whose streams it was not yet handed to. */
+  awaitingPeers: number
 }
 
 /**
- * Two caches keyed by hex discovery key. The active one holds the cores some view asked for,
- * counted by holder; a core nobody holds moves to the passive LRU, which closes the least recently
- * used idle cores beyond `maxPassive`.
+ * Every loaded core by hex discovery key. A core some view holds (or that is referenced from outside)
+ * is active; a core nobody holds is passive, kept in least-recently-used order, and the least
+ * recently used idle ones beyond `maxPassive` are closed.
+ *
+ * One rule decides whether a core may close now, for release and for eviction alike: nobody holds
+ * it, no peer is replicating it, and it is not on its way to a peer that asked for it.
  */
 export class CoreCache<C> {
-  readonly #active = new Map<string, { value: C, holders: Set<object> }>()
-  // Unbounded on its own: trimming skips busy cores, which lru's own eviction cannot do.
-  readonly #passive = new LRU<C>({ max: Number.MAX_SAFE_INTEGER })
+  readonly #entries = new Map<string, Entry<C>>()
+  /** The passive entries, least recently used first (a Map keeps insertion order). */
+  readonly #passive = new Map<string, Entry<C>>()
   readonly #opts: CoreCacheOptions<C>
 
   constructor (opts: CoreCacheOptions<C>) {
@@ -31,92 +45,156 @@ export class CoreCache<C> {
   }
 
   get size (): number {
-    return this.#active.size + this.#passive.length
+    return this.#entries.size
+  }
+
+  get maxPassive (): number {
+    return this.#opts.maxPassive
   }
 
   has (id: string): boolean {
-    return this.#active.has(id) || this.#passive.peek(id) !== undefined
+    return this.#entries.has(id)
   }
 
   /** The cached core; a passive one counts as used now. */
   get (id: string): C | undefined {
-    return this.#active.get(id)?.value ?? this.#passive.get(id)
+    const entry = this.#entries.get(id)
+    if (entry === undefined) return undefined
+    if (this.#passive.delete(id)) this.#passive.set(id, entry)
+    return entry.core
+  }
+
+  /** The cached core, without counting as a use. */
+  peek (id: string): C | undefined {
+    return this.#entries.get(id)?.core
   }
 
   entry (id: string): CacheEntry<C> | undefined {
-    const active = this.#active.get(id)
-    if (active !== undefined) return { value: active.value, refs: active.holders.size }
-    const value = this.#passive.peek(id)
-    return value === undefined ? undefined : { value, refs: 0 }
+    const entry = this.#entries.get(id)
+    return entry === undefined ? undefined : { value: entry.core, refs: references(entry) }
   }
 
-  addPassive (id: string, core: C): void {
-    this.#passive.set(id, core)
+  /** How many views and outside references hold the core (0: passive or not loaded). */
+  references (id: string): number {
+    const entry = this.#entries.get(id)
+    return entry === undefined ? 0 : references(entry)
+  }
+
+  /** Caches a core nobody holds; `forPeer` keeps it from eviction until `peerSettled`. */
+  addPassive (id: string, core: C, forPeer = false): void {
+    const entry: Entry<C> = { core, holders: new Set(), refs: 0, awaitingPeers: forPeer ? 1 : 0 }
+    this.#entries.set(id, entry)
+    this.#passive.set(id, entry)
     this.trim()
   }
 
-  /** Records that `holder` uses the core; returns false when it already did. */
-  ref (id: string, core: C, holder: object): boolean {
-    let entry = this.#active.get(id)
+  /** Records that `holder` uses the core, caching it when it is new; returns false when it already did. */
+  hold (id: string, core: C, holder: Holder): boolean {
+    let entry = this.#entries.get(id)
     if (entry === undefined) {
-      this.#passive.remove(id)
-      entry = { value: core, holders: new Set() }
-      this.#active.set(id, entry)
+      entry = { core, holders: new Set(), refs: 0, awaitingPeers: 0 }
+      this.#entries.set(id, entry)
     }
     if (entry.holders.has(holder)) return false
     entry.holders.add(holder)
+    this.#passive.delete(id)
     return true
   }
 
-  /** Drops `holder`'s reference; returns true when no holder is left and the core turned passive. */
-  unref (id: string, holder: object): boolean {
-    const entry = this.#active.get(id)
-    if (entry === undefined || !entry.holders.delete(holder)) return false
-    if (entry.holders.size > 0) return false
-    this.#active.delete(id)
-    this.addPassive(id, entry.value)
-    return true
+  /**
+   * Drops `holder`'s reference. When that was the last reference and the core may close now, the
+   * cache forgets it and returns it for the caller to close; otherwise a core nobody holds turns passive.
+   */
+  release (id: string, holder: Holder): C | null {
+    const entry = this.#entries.get(id)
+    if (entry === undefined || !entry.holders.delete(holder)) return null
+    return this.#unreferenced(id, entry)
   }
 
-  refs (id: string): number {
-    return this.#active.get(id)?.holders.size ?? 0
+  /** One more outside reference (corestore@5's refpool `increment`). */
+  increment (id: string): void {
+    const entry = this.#entries.get(id)
+    if (entry === undefined) return
+    entry.refs++
+    this.#passive.delete(id)
   }
 
-  /** Forgets a core that closed (or failed to open); only the same instance is removed. */
-  delete (id: string, core: C): void {
-    if (this.#active.get(id)?.value === core) this.#active.delete(id)
-    if (this.#passive.peek(id) === core) this.#passive.remove(id)
-  }
-
-  * activeCores (): IterableIterator<C> {
-    for (const entry of this.#active.values()) yield entry.value
-  }
-
-  * cores (): IterableIterator<C> {
-    yield * this.activeCores()
-    for (const id of this.#passive.keys) {
-      const core = this.#passive.peek(id)
-      if (core !== undefined) yield core
+  /** One outside reference less (refpool `decrement`); a core nobody holds turns passive. */
+  decrement (id: string): void {
+    const entry = this.#entries.get(id)
+    if (entry === undefined || entry.refs === 0) return
+    entry.refs--
+    if (references(entry) === 0) {
+      this.#passive.set(id, entry)
+      this.trim()
     }
   }
 
-  /** Closes least recently used idle passive cores until at most `maxPassive` remain. */
+  /** A peer asked for the core: it is not evicted before `peerSettled`. */
+  expectPeer (id: string): void {
+    const entry = this.#entries.get(id)
+    if (entry !== undefined) entry.awaitingPeers++
+  }
+
+  /** The core a peer asked for was handed to its stream (or could not be): it may be evicted now. */
+  peerSettled (id: string): void {
+    const entry = this.#entries.get(id)
+    if (entry === undefined || entry.awaitingPeers === 0) return
+    entry.awaitingPeers--
+    if (entry.awaitingPeers === 0) this.trim()
+  }
+
+  /** Forgets a core that closed (or failed to open) by itself; only the same instance is removed. */
+  delete (id: string, core: C): void {
+    const entry = this.#entries.get(id)
+    if (entry === undefined || entry.core !== core) return
+    this.#entries.delete(id)
+    this.#passive.delete(id)
+  }
+
+  * activeCores (): IterableIterator<C> {
+    for (const entry of this.#entries.values()) {
+      if (references(entry) > 0) yield entry.core
+    }
+  }
+
+  * cores (): IterableIterator<C> {
+    for (const entry of this.#entries.values()) yield entry.core
+  }
+
+  /** Closes least recently used passive cores that may close, until at most `maxPassive` remain. */
   trim (): void {
-    let id = this.#passive.tail
-    while (this.#passive.length > this.#opts.maxPassive && id !== null) {
-      const element = this.#passive.cache[id]
-      if (element === undefined) break
-      const next = element.next
-      if (this.#opts.isIdle(element.value)) {
-        this.#passive.remove(id)
-        this.#opts.evict(element.value)
-      }
-      id = next
+    for (const [id, entry] of this.#passive) {
+      if (this.#passive.size <= this.#opts.maxPassive) return
+      if (!this.#mayClose(entry)) continue
+      this.#passive.delete(id)
+      this.#entries.delete(id)
+      this.#opts.evict(entry.core, id)
     }
   }
 
   clear (): void {
-    this.#active.clear()
+    this.#entries.clear()
     this.#passive.clear()
   }
+
+  #unreferenced (id: string, entry: Entry<C>): C | null {
+    if (references(entry) > 0) return null
+    if (this.#mayClose(entry)) {
+      this.#entries.delete(id)
+      this.#passive.delete(id)
+      return entry.core
+    }
+    this.#passive.set(id, entry)
+    this.trim()
+    return null
+  }
+
+  #mayClose (entry: Entry<C>): boolean {
+    return references(entry) === 0 && entry.awaitingPeers === 0 && !this.#opts.isBusy(entry.core)
+  }
+}
+
+function references (entry: Entry<unknown>): number {
+  return entry.holders.size + entry.refs
 }

@@ -1,15 +1,28 @@
-import './noise-first'
-import Feed = require('hypercore')
+import { Feed } from './hypercore'
 import { NOT_WRITABLE } from './errors'
+import type { Callback } from './errors'
 import { discoveryKey, toHex } from './keys'
-import type { CoreKeyFiles } from './storage'
-
-export type Callback<T = void> = (err: Error | null, value?: T) => void
+import type { CoreKeyFiles } from './key-files'
 
 /** hypercore@9's download selection, which `undownload` takes back; awaitable when no callback was given. */
 export type Download = object & PromiseLike<void> & { catch: Promise<void>['catch'] }
 
 const noop = (): void => {}
+
+/**
+ * What the store learns of each core it made, through one shared object rather than listeners and
+ * closures per core. Each hook runs before the core's own listeners of the same event.
+ */
+export interface CoreLifecycle {
+  /** The core opened ('ready'): its keys, length and discovery key are known. */
+  opened (core: Core): void
+  /** It failed to open ('error' before 'ready'); it is closed. */
+  failed (core: Core, err: Error): void
+  /** It closed ('close'). */
+  closed (core: Core): void
+  /** A peer started or stopped replicating it ('peer-add', 'peer-remove'). */
+  peersChanged (core: Core): void
+}
 
 /**
  * The Hypercore 9 core the store hands out: hypercore@9 itself (same files, same wire, same callback
@@ -18,25 +31,70 @@ const noop = (): void => {}
  * neither passes a callback nor awaits loses the error exactly as hypercore's own no-op did.
  */
 export class Core extends Feed {
-  /** Set right after construction; hypercore starts opening inside its constructor, so `_open` defers. */
-  declare keyFiles: CoreKeyFiles
-  declare readOnly: boolean
+  // Set right after construction; hypercore starts opening inside its constructor, so `_open` defers.
+  #keyFiles: CoreKeyFiles | null = null
+  #readOnly = false
+  #lifecycle: CoreLifecycle | null = null
 
-  constructor (storage: Feed.StorageFunction, key: Buffer | null, opts: Feed.Options, keyFiles: CoreKeyFiles, readOnly: boolean) {
-    super(storage, key, opts)
-    this.keyFiles = keyFiles
-    this.readOnly = readOnly
+  constructor (keyFiles: CoreKeyFiles, key: Buffer | null, opts: Feed.Options, readOnly: boolean, lifecycle: CoreLifecycle) {
+    super(name => {
+      if (name === 'key') return keyFiles.keyStorage
+      if (name === 'secret_key') return keyFiles.secretKeyStorage
+      return keyFiles.openFile(name)
+    }, key, opts)
+    this.#keyFiles = keyFiles
+    this.#readOnly = readOnly
+    this.#lifecycle = lifecycle
+  }
+
+  /** The hex discovery key the store files this core under; null while a name waits for the master key. */
+  get storeId (): string | null {
+    const dkey = this.#keyFiles?.discoveryKey ?? null
+    return dkey === null ? null : toHex(dkey)
+  }
+
+  override emit (event: string | symbol, ...args: any[]): boolean {
+    // hypercore emits from inside its constructor, before this class's fields exist.
+    const lifecycle = #lifecycle in this ? this.#lifecycle : null
+    if (lifecycle !== null) {
+      switch (event) {
+        case 'ready':
+          lifecycle.opened(this)
+          break
+        case 'error':
+          if (!this.opened) {
+            lifecycle.failed(this, args[0] as Error)
+            // Open errors reach whoever waits on ready(); with no listener they must not throw.
+            if (this.listenerCount('error') === 0) return false
+          }
+          break
+        case 'close':
+          lifecycle.closed(this)
+          break
+        case 'peer-add':
+        case 'peer-remove':
+          lifecycle.peersChanged(this)
+          break
+      }
+    }
+    return super.emit(event, ...args)
   }
 
   override _open (cb: Callback): void {
-    process.nextTick(() => this.keyFiles.resolve((err, keys) => {
+    // Called from inside hypercore's constructor: the key files are ours from the next tick on.
+    process.nextTick(() => this.#resolveKeys(cb))
+  }
+
+  #resolveKeys (cb: Callback): void {
+    const keyFiles = this.#keyFiles as CoreKeyFiles
+    keyFiles.resolve((err, keys) => {
       if (err || !keys) {
         // hypercore would only say "No hypercore is stored here", and has opened no file yet: fail
         // with our coded error, release the key files, and error whatever was waiting for the core.
         const error = err ?? new Error('No keys')
         this.writable = false
         this.readable = false
-        return this.keyFiles.keyStorage.close(() => {
+        return keyFiles.keyStorage.close(() => {
           (Feed.prototype as unknown as { _destroy: (err: Error) => void })._destroy.call(this, error)
           cb(error)
         })
@@ -46,7 +104,7 @@ export class Core extends Feed {
         this.discoveryKey = discoveryKey(keys.publicKey)
       }
       super._open(cb)
-    }))
+    })
   }
 
   override ready (): Promise<void>
@@ -65,7 +123,7 @@ export class Core extends Feed {
   override append (data: unknown): Promise<number>
   override append (data: unknown, cb: Callback<number>): void
   override append (data: unknown, cb?: Callback<number>): Promise<number> | void {
-    if (this.readOnly && this.key !== null) {
+    if (this.#readOnly && this.key !== null) {
       const err = NOT_WRITABLE(toHex(this.discoveryKey ?? discoveryKey(this.key)))
       return settle<number>(done => process.nextTick(done, err), cb)
     }

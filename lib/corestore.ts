@@ -1,87 +1,26 @@
-import './noise-first'
+// The public class: the corestore@5 API and today's names for it, over one store root and one view.
 import { EventEmitter } from 'events'
-import ProtocolStream = require('hypercore-protocol')
-import type Feed = require('hypercore')
-import type { CacheEntry } from './cache'
+import type { ProtocolStream } from './hypercore'
 import type { Core } from './core'
-import { INVALID_NAME, INVALID_OPTIONS, STORE_CLOSED } from './errors'
-import { lockCore } from './exclusive'
-import { listStoredCores } from './disk'
-import { deriveKeyPair, discoveryKey, parseKey, parseKeyPair, parseMasterKey, randomBytes, toHex } from './keys'
+import { STORE_CLOSED } from './errors'
+import type { Callback } from './errors'
+import { randomBytes, toHex } from './keys'
 import type { KeyPair } from './keys'
-import { CoreRegistry } from './registry'
-import type { CoreRequest, RegistryEvents } from './registry'
-import { resolveReplicationArgs } from './replication'
 import type { ReplicationOptions } from './replication'
-import { resolveStorage } from './storage'
+import { StoreRoot } from './root'
+import type { CacheView, RootEvents, StoreOptions } from './root'
 import type { StorageFunction } from './storage'
+import { childView, namedKeyPair, parseDefaultRequest, parseGetRequest, peekRequest, rootView } from './view'
+import type { GetOptions, SessionOptions, View } from './view'
 
-type Callback<T = void> = (err: Error | null, value?: T) => void
+export type { GetOptions, SessionOptions }
 
-export interface CorestoreOptions extends Feed.Options {
-  /** How many cores that only peers asked for stay open (default 1000). */
-  cacheSize?: number
-  /** The 32-byte key every writable core is derived from; read from `master_key` (or created) when absent. */
-  masterKey?: Buffer
-  /** Today's name for `masterKey`. */
-  primaryKey?: Buffer
-  /** `false`: every core opens read-only, whatever its files hold. */
-  writable?: boolean
-  /** corestore@5: hypercore-cache instances shared (namespaced per core) by every core. */
-  cache?: { data?: unknown, tree?: unknown }
-}
-
-export interface GetOptions extends Feed.Options {
-  key?: Buffer | Uint8Array | string
-  discoveryKey?: Buffer | Uint8Array | string
-  keyPair?: KeyPair
-  name?: string | Buffer | Uint8Array
-  default?: boolean
-  /** `false`: open read-only; appends fail with NOT_WRITABLE. */
-  writable?: boolean
-  /** `false`: fail with CORE_NOT_FOUND instead of creating a core that is not on disk. */
-  createIfMissing?: boolean
-  /**
-   * Returns an exclusive handle to the shared core: its `ready()` and writes wait until earlier
-   * exclusive handles of the core (from any view) are closed; its `close()` releases the lock.
-   */
-  exclusive?: boolean
-  cache?: { data?: boolean, tree?: boolean }
-}
-
-export interface SessionOptions {
-  /** A different master key for this session's named cores (stored like key-pair cores). */
-  primaryKey?: Buffer
-  masterKey?: Buffer
-  /** A namespace below this view's. */
-  namespace?: string | Buffer | Uint8Array
-  /** `false`: closing the session closes its parent too. Default true. */
-  detach?: boolean
-  writable?: boolean
-}
-
-const VIEW = Symbol('corestore view')
-// Namespaced core names hold a NUL byte, which namespace names may not, so they never derive a default() key.
-const NAME_SEPARATOR = '\u0000'
-const NAMESPACE_SEPARATOR = ':'
-const OWN_OPTIONS = ['cacheSize', 'masterKey', 'primaryKey', 'writable', 'cache', 'name', 'inner', 'parent', 'createIfMissing', 'exclusive']
-const GET_OPTIONS = ['key', 'discoveryKey', 'keyPair', 'name', 'default', 'writable', 'createIfMissing', 'exclusive', 'cache', 'secretKey', 'publicKey']
-
-interface ViewInit {
-  registry: CoreRegistry
-  parent: Corestore
-  name: string
-  namespaced: boolean
-  masterKey: Buffer | null
-  readOnly: boolean
-  detach: boolean
-  storeOpts: CorestoreOptions
-}
+export type CorestoreOptions = StoreOptions
 
 interface Corestore {
-  on<E extends keyof RegistryEvents> (event: E, listener: RegistryEvents[E]): this
-  once<E extends keyof RegistryEvents> (event: E, listener: RegistryEvents[E]): this
-  emit<E extends keyof RegistryEvents> (event: E, ...args: Parameters<RegistryEvents[E]>): boolean
+  on<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this
+  once<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this
+  emit<E extends keyof RootEvents> (event: E, ...args: Parameters<RootEvents[E]>): boolean
 }
 
 /**
@@ -89,87 +28,89 @@ interface Corestore {
  * share one master key, storage, cache and set of replication streams. A namespace or session is
  * a Corestore too: a view that shares all of that and tracks the cores it opened.
  */
+
 class Corestore extends EventEmitter {
+  // The package's statics, set by the entry (lib/index.ts) so this module stays free of their imports.
+  /** Every error factory, the `CorestoreError` class and (as a type) the `ErrorCode` union. */
+  declare static readonly errors: typeof import('./errors')
+  declare static readonly CorestoreError: typeof import('./errors').CorestoreError
+  /** The discovery keys stored in a folder (or one namespace of it), without opening the store. */
+  declare static readonly listStoredCores: typeof import('./inspect').listStoredCores
+  /** One stored core as its files describe it, without opening the store. */
+  declare static readonly describeStoredCore: typeof import('./inspect').describeStoredCore
+  /** Every core of a store folder, described from its files, without opening the store. */
+  declare static readonly inspectStoreFolder: typeof import('./inspect').inspectStoreFolder
+  /** A folder's `master_key`: null when it has none, INVALID_MASTER_KEY when it is not 32 bytes. */
+  declare static readonly readStoredMasterKey: (directory: string) => Promise<Buffer | null>
+  /** A 32-byte key from a Buffer, 64 hex characters or 52 z-base-32 characters; INVALID_KEY otherwise. */
+  declare static readonly parseKey: typeof import('./keys').parseKey
+  /** The discovery key of a public key. */
+  declare static readonly discoveryKey: typeof import('./keys').discoveryKey
+  /** A key as z-base-32, the encoding today's Hypercore tools print. */
+  declare static readonly toZ32: typeof import('./keys').toZ32
+
   /** The namespace path of this view; `default` at the root. */
   readonly name: string
-  readonly storage: unknown
+  /** The storage the store was made with (a folder path or a storage function). */
+  readonly storage: string | StorageFunction
   /** corestore@5 compatibility: the store behind a view. */
   readonly store: Corestore
 
-  readonly #registry: CoreRegistry
+  readonly #root: StoreRoot
+  readonly #view: View
   readonly #parent: Corestore | null
-  readonly #namespaced: boolean
-  /** A session's own master key; its named cores are stored with their secret key. */
-  readonly #masterKey: Buffer | null
-  readonly #readOnly: boolean
-  readonly #detach: boolean
-  readonly #storeOpts: CorestoreOptions
-  readonly #coreOpts: Feed.Options
+  /** The cores this view asked for, by hex discovery key. */
   readonly #opened = new Map<string, Core>()
   readonly #exclusive = new Set<() => void>()
   readonly #unlisten: () => void
   #closing: Promise<void> | null = null
 
-  constructor (storage: string | StorageFunction, opts: CorestoreOptions = {}) {
+  constructor (storage: string | StorageFunction, opts?: CorestoreOptions)
+  /** @internal A view of an existing store: a namespace or session of `parent`. */
+  constructor (root: StoreRoot, view: View, parent: Corestore)
+  constructor (storage: string | StorageFunction | StoreRoot, opts: CorestoreOptions | View = {}, parent: Corestore | null = null) {
     super()
     this.setMaxListeners(0)
-    const view = (opts as { [VIEW]?: ViewInit })[VIEW]
-    this.storage = storage
     this.store = this
-
-    if (view !== undefined) {
-      this.#registry = view.registry
-      this.#parent = view.parent
-      this.name = view.name
-      this.#namespaced = view.namespaced
-      this.#masterKey = view.masterKey
-      this.#readOnly = view.readOnly
-      this.#detach = view.detach
-      this.#storeOpts = view.storeOpts
+    if (storage instanceof StoreRoot) {
+      this.#root = storage
+      this.#view = opts as View
+      this.#parent = parent
+      this.storage = (parent as Corestore).storage
     } else {
-      if (opts === null || typeof opts !== 'object') throw INVALID_OPTIONS(`Corestore options must be an object, got ${typeof opts}`)
-      const resolved = resolveStorage(storage)
-      const given = opts.primaryKey ?? opts.masterKey
-      const masterKey = given === undefined || given === null ? null : parseMasterKey(given, opts.primaryKey !== undefined ? 'primaryKey' : 'masterKey')
-      const cacheSize = opts.cacheSize ?? 1000
-      if (!Number.isInteger(cacheSize) || cacheSize < 0) throw INVALID_OPTIONS(`cacheSize must be a whole number >= 0, got ${String(cacheSize)}`)
-      this.#registry = new CoreRegistry(resolved, { cacheSize, masterKey })
+      const storeOpts = opts as CorestoreOptions
+      this.#root = new StoreRoot(storage, storeOpts)
+      this.#view = rootView(storeOpts)
       this.#parent = null
-      this.name = typeof opts.name === 'string' && opts.name.length > 0 ? opts.name : 'default'
-      this.#namespaced = this.name !== 'default'
-      this.#masterKey = null
-      this.#readOnly = opts.writable === false
-      this.#detach = true
-      this.#storeOpts = opts
+      this.storage = storage
     }
-    this.#coreOpts = withoutKeys(this.#storeOpts, OWN_OPTIONS)
-    this.#registry.peerCoreOpts = this.#parent === null ? this.#coreOpts : this.#registry.peerCoreOpts
+    this.name = this.#view.name
 
-    const forward = <E extends keyof RegistryEvents>(event: E) => {
-      const listener = ((...args: Parameters<RegistryEvents[E]>) => this.emit(event, ...args)) as unknown as RegistryEvents[E]
-      this.#registry.on(event, listener)
-      return () => this.#registry.removeListener(event, listener)
+    const forward = <E extends keyof RootEvents>(event: E): () => void => {
+      const listener = ((...args: Parameters<RootEvents[E]>) => this.emit(event, ...args)) as unknown as RootEvents[E]
+      this.#root.on(event, listener)
+      return () => this.#root.removeListener(event, listener)
     }
     const offs = [forward('feed'), forward('error'), forward('core-open'), forward('core-close')]
     this.#unlisten = () => { for (const off of offs) off() }
   }
 
-  /** The registry's cache: `has(id)`, `get(id)`, `entry(id).refs`, as corestore@5's refpool had them. */
-  get cache (): { has (id: string): boolean, get (id: string): Core | undefined, entry (id: string): CacheEntry<Core> | undefined, readonly size: number } {
-    return this.#registry.cache
+  /** corestore@5's `store.cache`: `has(id)`, `get(id)`, `entry(id).refs`, `size`. */
+  get cache (): CacheView {
+    return this.#root.cache
   }
 
   get opened (): boolean {
-    return this.#registry.opened
+    return this.#root.opened
   }
 
   get closed (): boolean {
-    return this.#closing !== null || this.#registry.closed
+    return this.#closing !== null || this.#root.closed
   }
 
   /** The master key, once the store is ready (`null` before). */
   get primaryKey (): Buffer | null {
-    return this.#masterKey ?? this.#registry.masterKey
+    return this.#view.masterKey ?? this.#root.masterKey
   }
 
   get masterKey (): Buffer | null {
@@ -179,29 +120,17 @@ class Corestore extends EventEmitter {
   ready (): Promise<void>
   ready (cb: Callback): void
   ready (cb?: Callback): Promise<void> | void {
-    return withCallback(this.#registry.open(), cb)
+    return withCallback(this.#root.open(), cb)
   }
 
   /** The core `opts` describes; the same instance for as long as it is loaded. */
   get (opts?: GetOptions | Buffer | Uint8Array | string): Core {
-    if (this.closed) throw STORE_CLOSED()
-    const request = this.#parse(opts)
-    const core = this.#registry.load(request, this)
-    const id = request.discoveryKey === null ? null : toHex(request.discoveryKey)
-    if (id !== null) this.#opened.set(id, core)
-    else core.once('ready', () => { if (!this.closed) this.#opened.set(toHex(core.discoveryKey as Buffer), core) })
-    if ((opts as GetOptions | undefined)?.exclusive !== true || request.readOnly) return core
-    const { handle, release } = lockCore(this.#registry.locks, core, c => toHex(c.discoveryKey as Buffer))
-    this.#exclusive.add(release)
-    return handle
+    return this.#acquire(parseGetRequest(this.#view, opts))
   }
 
   /** This view's bootstrap core, derived from its namespace name (`default` at the root). */
   default (opts?: GetOptions | Buffer | Uint8Array | string): Core {
-    const given = normalizeGetArgument(opts)
-    // As corestore@5: a key or key pair wins (hyperdrive passes `key: null` for a new drive), else the name.
-    if ((given.key !== undefined && given.key !== null) || (given.keyPair !== undefined && given.keyPair !== null)) return this.get(given)
-    return this.#getNamed({ ...given, discoveryKey: undefined, name: this.name })
+    return this.#acquire(parseDefaultRequest(this.#view, opts))
   }
 
   namespace (name?: string | Buffer | Uint8Array): Corestore {
@@ -210,33 +139,14 @@ class Corestore extends EventEmitter {
 
   session (opts: SessionOptions = {}): Corestore {
     if (this.closed) throw STORE_CLOSED()
-    let name = this.name
-    let namespaced = this.#namespaced
-    if (opts.namespace !== undefined && opts.namespace !== null) {
-      const part = namespaceName(opts.namespace)
-      name = namespaced ? name + NAMESPACE_SEPARATOR + part : part
-      namespaced = true
-    }
-    const given = opts.primaryKey ?? opts.masterKey
-    const masterKey = given === undefined ? this.#masterKey : parseMasterKey(given, opts.primaryKey !== undefined ? 'primaryKey' : 'masterKey')
-    const view: ViewInit = {
-      registry: this.#registry,
-      parent: this,
-      name,
-      namespaced,
-      masterKey,
-      readOnly: opts.writable === false || this.#readOnly,
-      detach: opts.detach !== false,
-      storeOpts: this.#storeOpts
-    }
-    return new Corestore(this.storage as StorageFunction, { [VIEW]: view } as CorestoreOptions)
+    return new Corestore(this.#root, childView(this.#view, opts), this)
   }
 
   /** The key pair `get({ name })` gives in this view. */
   createKeyPair (name: string | Buffer): KeyPair {
-    const masterKey = this.primaryKey
-    if (masterKey === null) throw STORE_CLOSED()
-    return deriveKeyPair(masterKey, this.#qualifiedName(name))
+    const masterKey = this.#root.masterKey
+    if (masterKey === null && this.#view.masterKey === null) throw STORE_CLOSED()
+    return namedKeyPair(this.#view, masterKey as Buffer, name)
   }
 
   /**
@@ -245,24 +155,7 @@ class Corestore extends EventEmitter {
    * (socket, opts | hyperswarmInfo).
    */
   replicate (isInitiatorOrStream?: boolean | ReplicationOptions | ProtocolStream | NodeJS.ReadWriteStream, opts?: ReplicationOptions | { readonly client: boolean }): ProtocolStream {
-    const args = resolveReplicationArgs(isInitiatorOrStream, opts)
-    const finalOpts: ReplicationOptions = { ...this.#coreOpts, ...args.opts }
-    const stream = args.stream ?? new ProtocolStream(args.initiator, finalOpts)
-    if (args.raw !== null) {
-      const raw = args.raw
-      raw.pipe(stream).pipe(raw)
-      raw.on('error', err => stream.destroy(err))
-      raw.on('close', () => stream.destroy())
-      stream.on('error', () => raw.destroy())
-      stream.on('close', () => raw.destroy())
-    }
-    if (this.#registry.closed) {
-      stream.destroy()
-      return stream
-    }
-    const cores = this.#parent === null ? [...this.#registry.cache.activeCores()] : [...this.#opened.values()]
-    this.#registry.streams.track(stream, args.initiator, finalOpts, cores)
-    return stream
+    return this.#root.replicateFor(isInitiatorOrStream, opts, this.#parent === null ? null : [...this.#opened.values()])
   }
 
   /**
@@ -270,8 +163,7 @@ class Corestore extends EventEmitter {
    * core of the folder, in a namespace those its `name` files place there. Folder storage only.
    */
   storedCores (): AsyncGenerator<Buffer> {
-    const storage = this.#registry.storage.directory ?? (this.storage as StorageFunction)
-    return listStoredCores(storage, this.#namespaced ? { namespace: this.name } : {})
+    return this.#root.storedCores(this.#view.namespaced ? this.#view.name : null, this.storage)
   }
 
   /** The cores this view opened, by hex discovery key. */
@@ -280,15 +172,14 @@ class Corestore extends EventEmitter {
   }
 
   isLoaded (opts?: GetOptions | Buffer | Uint8Array | string): boolean {
-    const request = this.#peek(opts)
-    return request !== null && this.#registry.lookup(request) !== undefined
+    const request = peekRequest(this.#view, opts)
+    return request !== null && this.#root.lookup(request) !== undefined
   }
 
   /** Whether a loaded core is referenced by some view (not only kept for peers). */
   isExternal (opts?: GetOptions | Buffer | Uint8Array | string): boolean {
-    const request = this.#peek(opts)
-    if (request === null || this.#registry.lookup(request) === undefined) return false
-    return request.discoveryKey !== null && this.#registry.cache.refs(toHex(request.discoveryKey)) > 0
+    const request = peekRequest(this.#view, opts)
+    return request !== null && this.#root.references(request) > 0
   }
 
   close (): Promise<void>
@@ -297,10 +188,11 @@ class Corestore extends EventEmitter {
     if (this.#closing === null) {
       this.#unlisten()
       if (this.#parent === null) {
-        this.#closing = this.#registry.close()
+        this.#closing = this.#root.close()
       } else {
+        const parent = this.#parent
         this.#closing = this.#release().then(() => {
-          if (!this.#detach && this.#parent !== null) return this.#parent.close()
+          if (!this.#view.detach) return parent.close()
         })
       }
       this.#closing.catch(() => {})
@@ -308,128 +200,46 @@ class Corestore extends EventEmitter {
     return withCallback(this.#closing, cb)
   }
 
-  /** Drops this view's references; cores no view holds any more close unless a peer still replicates them. */
+  #acquire (request: ReturnType<typeof parseGetRequest>): Core {
+    if (this.closed) throw STORE_CLOSED()
+    const { core, id } = this.#root.acquire(request, this)
+    if (id !== null) this.#opened.set(id, core)
+    else core.once('ready', () => { if (!this.closed) this.#opened.set(toHex(core.discoveryKey as Buffer), core) })
+    if (!request.exclusive || request.readOnly) return core
+    const { handle, release } = this.#root.lockExclusive(core)
+    this.#exclusive.add(release)
+    return handle
+  }
+
+  /** Drops this view's holds; cores no view holds any more close unless a peer still replicates them. */
   async #release (): Promise<void> {
     for (const release of this.#exclusive) release()
     this.#exclusive.clear()
-    const closing: Array<Promise<void>> = []
-    for (const [id, core] of this.#opened) {
-      if (!this.#registry.cache.unref(id, this)) continue
-      if (core.peers.length > 0 || core.closing || core.closed) continue
-      closing.push(new Promise(resolve => core.close(() => resolve())))
-    }
+    const ids = [...this.#opened.keys()]
     this.#opened.clear()
-    await Promise.all(closing)
+    await this.#root.release(this, ids)
   }
-
-  #getNamed (opts: GetOptions & { name: string | Buffer | Uint8Array }): Core {
-    return this.get({ ...opts, [VIEW]: true } as GetOptions)
-  }
-
-  /** Parses a get argument; `null` when it names no particular core (a new random one). */
-  #peek (opts: unknown): CoreRequest | null {
-    const given = normalizeGetArgument(opts)
-    if (given.keyPair === undefined && given.key === undefined && given.name === undefined && given.discoveryKey === undefined) return null
-    return this.#parse(given)
-  }
-
-  #parse (opts: unknown): CoreRequest {
-    const given = normalizeGetArgument(opts)
-    const isDefault = (given as { [VIEW]?: boolean })[VIEW] === true
-    const request: CoreRequest = {
-      discoveryKey: null,
-      publicKey: null,
-      secretKey: null,
-      name: null,
-      createIfMissing: given.createIfMissing !== false,
-      readOnly: this.#readOnly || given.writable === false,
-      coreOpts: this.#hypercoreOptions(given),
-      original: opts
-    }
-
-    if (given.keyPair !== undefined && given.keyPair !== null) {
-      const pair = parseKeyPair(given.keyPair)
-      request.publicKey = pair.publicKey
-      request.secretKey = pair.secretKey
-    } else if (given.key !== undefined && given.key !== null) {
-      request.publicKey = parseKey(given.key, 'key')
-    } else if (given.name !== undefined && given.name !== null) {
-      const name = isDefault ? nameBytes(given.name) : this.#qualifiedName(given.name)
-      if (this.#masterKey !== null) {
-        // A session's own master key: store the pair itself, so the core reopens writable anywhere.
-        const pair = deriveKeyPair(this.#masterKey, name)
-        request.publicKey = pair.publicKey
-        request.secretKey = pair.secretKey
-      } else {
-        request.name = name
-      }
-    } else if (given.default === true) {
-      request.name = nameBytes(this.name)
-    } else if (given.discoveryKey !== undefined && given.discoveryKey !== null) {
-      request.discoveryKey = parseKey(given.discoveryKey, 'discoveryKey')
-      request.createIfMissing = false
-    } else {
-      request.name = randomBytes(32)
-    }
-    if (request.publicKey !== null) request.discoveryKey = discoveryKey(request.publicKey)
-    return request
-  }
-
-  /** At the root a name is used as corestore@5 did; in a namespace it is qualified by the namespace path. */
-  #qualifiedName (name: unknown): Buffer {
-    const bytes = nameBytes(name)
-    if (!this.#namespaced) return bytes
-    return Buffer.concat([Buffer.from(this.name + NAME_SEPARATOR), bytes])
-  }
-
-  #hypercoreOptions (given: GetOptions): Feed.Options {
-    const coreOpts: Feed.Options = { ...this.#coreOpts, ...withoutKeys(given, GET_OPTIONS) }
-    const shared = this.#storeOpts.cache
-    if (shared !== undefined && shared !== null) {
-      const cache: Record<string, unknown> = {}
-      for (const part of ['data', 'tree'] as const) {
-        const source = shared[part] as { namespace?: () => unknown } | undefined
-        if (source === undefined || given.cache?.[part] === false) continue
-        cache[part] = typeof source.namespace === 'function' ? source.namespace() : source
-      }
-      coreOpts.cache = cache
-    }
-    return coreOpts
-  }
-}
-
-function normalizeGetArgument (opts: unknown): GetOptions {
-  if (opts === undefined || opts === null) return {}
-  if (typeof opts === 'string' || opts instanceof Uint8Array) return { key: opts }
-  if (typeof opts !== 'object') throw INVALID_OPTIONS(`get() takes options, a key Buffer or a key string, got ${typeof opts}`)
-  return opts as GetOptions
-}
-
-function nameBytes (name: unknown): Buffer {
-  if (typeof name === 'string' && name.length > 0) return Buffer.from(name)
-  if (name instanceof Uint8Array && name.byteLength > 0) return Buffer.from(name)
-  throw INVALID_NAME(name)
-}
-
-function namespaceName (name: unknown): string {
-  if (name instanceof Uint8Array) return Buffer.from(name).toString('hex')
-  if (typeof name !== 'string' || name.length === 0 || name.includes(NAME_SEPARATOR)) {
-    throw INVALID_NAME(name)
-  }
-  return name
-}
-
-function withoutKeys<T extends object> (opts: T, keys: string[]): Feed.Options {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(opts)) {
-    if (!keys.includes(key)) out[key] = value
-  }
-  return out
 }
 
 function withCallback (promise: Promise<void>, cb: Callback | undefined): Promise<void> | void {
   if (typeof cb !== 'function') return promise
   promise.then(() => cb(null), err => cb(err))
+}
+
+namespace Corestore {
+  export type Options = CorestoreOptions
+  export type GetOptions = import('./view').GetOptions
+  export type SessionOptions = import('./view').SessionOptions
+  export type ReplicationOptions = import('./replication').ReplicationOptions
+  export type Core = import('./core').Core
+  export type KeyPair = import('./keys').KeyPair
+  export type StorageFunction = import('./storage').StorageFunction
+  export type CorestoreError = import('./errors').CorestoreError
+  export type ErrorCode = import('./errors').ErrorCode
+  export type StoredCore = import('./inspect').StoredCore
+  export type StoreInspection = import('./inspect').StoreInspection
+  export type ListOptions = import('./inspect').ListOptions
+  export type InspectOptions = import('./inspect').InspectOptions
 }
 
 export { Corestore }

@@ -1,22 +1,75 @@
 /**
- * Every error this package raises on purpose carries a stable `code`, so callers can test
- * `err.code === 'INVALID_KEY'` instead of matching messages.
+ * Every error this package raises on purpose is a `CorestoreError` with a stable `code`, so callers
+ * can test `err.code === 'INVALID_KEY'` instead of matching messages. The codes are listed once, here.
  */
-export class CorestoreError extends Error {
-  readonly code: string
 
-  constructor (code: string, message: string) {
+/** A Node-style callback: an error, or null and the value. */
+export type Callback<T = void> = (err: Error | null, value?: T) => void
+
+/** Every code a `CorestoreError` can carry. */
+export type ErrorCode =
+  // the store and its cores
+  | 'INVALID_STORAGE'
+  | 'INVALID_KEY'
+  | 'INVALID_MASTER_KEY'
+  | 'INVALID_NAME'
+  | 'INVALID_OPTIONS'
+  | 'STORE_CLOSED'
+  | 'CORE_NOT_FOUND'
+  | 'KEY_MISMATCH'
+  | 'NOT_WRITABLE'
+  | 'SESSION_CLOSED'
+  | 'NO_INITIATOR'
+  // reading store folders without opening them
+  | 'STORE_FOLDER_NOT_FOUND'
+  | 'NOT_A_STORE'
+  | 'STORAGE_NOT_LISTABLE'
+  // networking (lib/swarm.ts) and the command-line tool
+  | 'BOOTSTRAP_UNREACHABLE'
+  | 'USAGE'
+  | 'COMMAND_UNAVAILABLE'
+  | 'AUDIT_FAILED'
+  | 'CONNECT_FAILED'
+  | 'TIMEOUT'
+  | 'NOT_A_FOLDER'
+  | 'LISTEN_FAILED'
+  | 'NO_CORES'
+
+// Errors that must also be `instanceof TypeError` (as corestore@5 callers may test) are TypeErrors
+// underneath; this set lets `instanceof CorestoreError` recognise them as well.
+const typeErrors = new WeakSet<object>()
+
+export class CorestoreError extends Error {
+  readonly code: ErrorCode
+
+  constructor (code: ErrorCode, message: string) {
     super(message)
     this.name = 'CorestoreError'
     this.code = code
   }
+
+  static override [Symbol.hasInstance] (value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false
+    if (this === CorestoreError && typeErrors.has(value)) return true
+    return Function.prototype[Symbol.hasInstance].call(this, value)
+  }
 }
 
-export const INVALID_STORAGE = (got: unknown): TypeError & { code: string } => {
-  const err = new TypeError(`Corestore storage must be a directory path (string) or a function (name) => RandomAccessStorage, got ${describe(got)}`) as TypeError & { code: string }
-  err.code = 'INVALID_STORAGE'
+/** A `CorestoreError` that is a `TypeError` too. */
+export interface CorestoreTypeError extends TypeError {
+  readonly code: ErrorCode
+}
+
+function typeError (code: ErrorCode, message: string): CorestoreTypeError {
+  const err = new TypeError(message) as TypeError & { code: ErrorCode }
+  err.name = 'CorestoreError'
+  err.code = code
+  typeErrors.add(err)
   return err
 }
+
+export const INVALID_STORAGE = (got: unknown): CorestoreTypeError =>
+  typeError('INVALID_STORAGE', `Corestore storage must be a directory path (string) or a function (name) => RandomAccessStorage, got ${describe(got)}`)
 
 export const INVALID_KEY = (what: string, got: unknown, expected = '32 bytes as a Buffer, 64 hex characters or 52 z-base-32 characters'): CorestoreError =>
   new CorestoreError('INVALID_KEY', `Invalid ${what}: got ${describe(got)}, expected ${expected}`)
@@ -24,8 +77,8 @@ export const INVALID_KEY = (what: string, got: unknown, expected = '32 bytes as 
 export const INVALID_MASTER_KEY = (detail: string): CorestoreError =>
   new CorestoreError('INVALID_MASTER_KEY', `Invalid master key: ${detail}`)
 
-export const INVALID_NAME = (got: unknown): CorestoreError =>
-  new CorestoreError('INVALID_NAME', `Invalid core name: got ${describe(got)}, expected a non-empty string or Buffer`)
+export const INVALID_NAME = (got: unknown, expected = 'a non-empty string or Buffer'): CorestoreError =>
+  new CorestoreError('INVALID_NAME', `Invalid core name: got ${describe(got)}, expected ${expected}`)
 
 export const INVALID_OPTIONS = (detail: string): CorestoreError =>
   new CorestoreError('INVALID_OPTIONS', detail)
@@ -48,6 +101,38 @@ export const SESSION_CLOSED = (): CorestoreError =>
 export const NO_INITIATOR = (): CorestoreError =>
   new CorestoreError('NO_INITIATOR', 'Cannot tell which side initiates this replication stream: pass { initiator: true | false } (or the Hyperswarm connection info as the second argument)')
 
+export const STORE_FOLDER_NOT_FOUND = (directory: string): CorestoreError =>
+  new CorestoreError('STORE_FOLDER_NOT_FOUND', `No such folder: ${directory}`)
+
+export const NOT_A_STORE = (directory: string, detail: string): CorestoreError =>
+  new CorestoreError('NOT_A_STORE', `${directory} is not a corestore folder: ${detail}`)
+
+export const STORAGE_NOT_LISTABLE = (storage: unknown): CorestoreError =>
+  new CorestoreError('STORAGE_NOT_LISTABLE', `Only a store kept in a folder (storage given as a directory path) can list the cores it holds on disk, got ${typeof storage === 'function' ? 'a storage function' : describe(storage)}`)
+
+export const BOOTSTRAP_UNREACHABLE = (detail: string): CorestoreError =>
+  new CorestoreError('BOOTSTRAP_UNREACHABLE', detail)
+
+/** Bad command-line arguments (the tool exits 2). */
+export const USAGE = (message: string): CorestoreError => new CorestoreError('USAGE', message)
+
+export const COMMAND_UNAVAILABLE = (message: string): CorestoreError => new CorestoreError('COMMAND_UNAVAILABLE', message)
+
+export const AUDIT_FAILED = (message: string): CorestoreError => new CorestoreError('AUDIT_FAILED', message)
+
+export const CONNECT_FAILED = (message: string): CorestoreError => new CorestoreError('CONNECT_FAILED', message)
+
+export const TIMEOUT = (message: string): CorestoreError => new CorestoreError('TIMEOUT', message)
+
+export const NOT_A_FOLDER = (directory: string): CorestoreError =>
+  new CorestoreError('NOT_A_FOLDER', `${directory} exists and is not a folder`)
+
+export const LISTEN_FAILED = (message: string): CorestoreError => new CorestoreError('LISTEN_FAILED', message)
+
+export const NO_CORES = (directory: string): CorestoreError =>
+  new CorestoreError('NO_CORES', `${directory} holds no cores to seed`)
+
+/** A short description of a bad value for an error message: its type and size, never its secret bytes. */
 export function describe (value: unknown): string {
   if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`
   if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`

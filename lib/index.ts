@@ -1,25 +1,21 @@
-// First, before anything loads hypercore-protocol: see noise-compat.ts.
-import './noise-first'
+// The package entry: `require('corestore-ts')` is the Corestore class itself (as corestore@5 was), with
+// the errors, key helpers and read-only folder inspection as statics (declared in corestore.ts).
 import { Corestore } from './corestore'
 import * as errors from './errors'
-import * as disk from './disk'
+import { describeStoredCore, inspectStoreFolder, listStoredCores } from './inspect'
+import { discoveryKey, parseKey, toZ32 } from './keys'
+import { readStoredMasterKey } from './master-key'
 
-// eslint-disable-next-line @typescript-eslint/no-redeclare -- a class merged with a namespace of its types
-namespace Corestore {
-  export type Options = import('./corestore').CorestoreOptions
-  export type GetOptions = import('./corestore').GetOptions
-  export type SessionOptions = import('./corestore').SessionOptions
-  export type ReplicationOptions = import('./replication').ReplicationOptions
-  export type Core = import('./core').Core
-  export type KeyPair = import('./keys').KeyPair
-  export type StorageFunction = import('./storage').StorageFunction
-  export type CorestoreError = errors.CorestoreError
-}
-
-Object.defineProperty(Corestore, 'errors', { value: errors, enumerable: false })
-// Read-only inspection of store folders, as the CLI's inspect uses it.
-Object.defineProperty(Corestore, 'listStoredCores', { value: disk.listStoredCores, enumerable: false })
-Object.defineProperty(Corestore, 'describeStoredCore', { value: disk.describeStoredCore, enumerable: false })
-Object.defineProperty(Corestore, 'inspectStoreFolder', { value: disk.inspectStoreFolder, enumerable: false })
+Object.assign(Corestore, {
+  errors,
+  CorestoreError: errors.CorestoreError,
+  listStoredCores,
+  describeStoredCore,
+  inspectStoreFolder,
+  readStoredMasterKey: (directory: string) => readStoredMasterKey(directory),
+  parseKey,
+  discoveryKey,
+  toZ32
+})
 
 export = Corestore

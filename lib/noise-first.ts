@@ -1,4 +1,5 @@
-// Imported first by every module that loads hypercore or hypercore-protocol: see noise-compat.ts.
+// Runs the noise-protocol fix (see noise-compat.ts) when imported: lib/hypercore.ts imports it before
+// it loads hypercore and hypercore-protocol, and nothing else loads them.
 import { patchNoiseProtocol } from './noise-compat'
 
-patchNoiseProtocol()
+export const noisePatch = patchNoiseProtocol()

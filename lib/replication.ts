@@ -1,8 +1,9 @@
-import './noise-first'
-import ProtocolStream = require('hypercore-protocol')
+// Replication streams: created (or adopted, or piped over a raw socket), tracked, and given every
+// core the store shares. Cores come from a CoreSource; this module never touches storage.
 import type { Duplex } from 'stream'
+import { ProtocolStream } from './hypercore'
+import type { Feed } from './hypercore'
 import { NO_INITIATOR } from './errors'
-import type { Core } from './core'
 
 export interface ReplicationOptions extends ProtocolStream.Options {
   /** Replicate over this hypercore-protocol stream instead of creating one. */
@@ -10,8 +11,26 @@ export interface ReplicationOptions extends ProtocolStream.Options {
   initiator?: boolean
 }
 
-/** Loads a core a remote peer asked for, from the cache or from disk, or answers `null`. */
-export type PeerRequestHandler = (discoveryKey: Buffer, cb: (core: Core | null) => void) => void
+/** What the replicator asks of the store. */
+export interface CoreSource {
+  /**
+   * Loads the core a remote peer asked for, from memory or from disk, or answers `null` when there is
+   * none. `settled` must be called once the core was handed to the stream (or could not be).
+   */
+  openForPeer (discoveryKey: Buffer, cb: (core: Feed | null, settled: () => void) => void): void
+  /** Every core the store loads from now on is reported here once it opened. */
+  on (event: 'core-open', listener: (core: Feed) => void): unknown
+}
+
+/** replicate()'s arguments, resolved: the initiator, the options, and the stream to use or to pipe. */
+export interface ReplicationArgs {
+  initiator: boolean
+  opts: ReplicationOptions
+  /** A hypercore-protocol stream to replicate over (given, or in `opts.stream`). */
+  stream: ProtocolStream | null
+  /** A raw duplex (a TCP socket, a Hyperswarm connection) to pipe a new protocol stream through. */
+  raw: Duplex | null
+}
 
 interface TrackedStream {
   stream: ProtocolStream
@@ -19,31 +38,54 @@ interface TrackedStream {
   opts: ReplicationOptions
 }
 
-/** The open replication streams of one store: cores loaded later join each of them. */
-export class StreamTracker {
+/** The open replication streams of one store: every core loaded later joins each of them. */
+export class Replicator {
   readonly #streams = new Set<TrackedStream>()
-  readonly #onPeerRequest: PeerRequestHandler
+  readonly #source: CoreSource
+  /** The store's own options, under every stream's. */
+  readonly #defaults: ReplicationOptions
+  #closed = false
 
-  constructor (onPeerRequest: PeerRequestHandler) {
-    this.#onPeerRequest = onPeerRequest
+  constructor (source: CoreSource, defaults: ReplicationOptions) {
+    this.#source = source
+    this.#defaults = defaults
+    source.on('core-open', core => this.attach(core))
   }
 
+  /** How many streams are open. */
   get size (): number {
     return this.#streams.size
   }
 
+  /**
+   * The stream for replicate()'s arguments (created, adopted or piped over a raw duplex), replicating
+   * `cores` now and every core loaded later, until it ends. After `destroyAll` it is destroyed at once.
+   */
+  replicate (args: ReplicationArgs, cores: Iterable<Feed>): ProtocolStream {
+    const opts: ReplicationOptions = { ...this.#defaults, ...args.opts }
+    const stream = args.stream ?? new ProtocolStream(args.initiator, opts)
+    if (args.raw !== null) pipeRaw(args.raw, stream)
+    if (this.#closed) {
+      stream.destroy()
+      return stream
+    }
+    this.track(stream, args.initiator, opts, cores)
+    return stream
+  }
+
   /** Replicates `cores` over `stream` and keeps it for cores loaded later, until it ends. */
-  track (stream: ProtocolStream, initiator: boolean, opts: ReplicationOptions, cores: Iterable<Core>): void {
+  track (stream: ProtocolStream, initiator: boolean, opts: ReplicationOptions, cores: Iterable<Feed>): void {
     const tracked: TrackedStream = { stream, initiator, opts }
     this.#streams.add(tracked)
-    for (const core of cores) this.#replicate(tracked, core)
+    for (const core of cores) this.replicateCore(core, tracked)
 
     const ondiscoverykey = (dkey: Buffer): void => {
-      this.#onPeerRequest(dkey, core => {
-        if (stream.destroyed) return
-        if (core !== null) return this.#replicate(tracked, core)
+      this.#source.openForPeer(dkey, (core, settled) => {
+        if (stream.destroyed) return settled()
+        if (core !== null) return this.replicateCore(core, tracked, settled)
         // Another store sharing this stream may serve it: close only a channel nobody opened here.
         if (!openedLocally(stream, dkey)) stream.close(dkey)
+        settled()
       })
     }
     const onend = (): void => {
@@ -56,23 +98,34 @@ export class StreamTracker {
     stream.once('close', onend)
   }
 
-  /** Adds a newly loaded core to every open stream. */
-  attach (core: Core): void {
-    for (const tracked of this.#streams) this.#replicate(tracked, core)
+  /** Adds a core to every open stream. */
+  attach (core: Feed): void {
+    for (const tracked of this.#streams) this.replicateCore(core, tracked)
   }
 
+  /** Replicates `core` over one stream once it is ready; hypercore itself skips a stream that already carries it. */
+  replicateCore (core: Feed, { stream, initiator, opts }: TrackedStream, settled?: () => void): void {
+    core.ready((err: Error | null) => {
+      if (!err && !stream.destroyed && !core.closed && !core.closing) core.replicate(initiator, { ...opts, stream })
+      if (settled !== undefined) settled()
+    })
+  }
+
+  /** Destroys every open stream; streams asked for later are destroyed at once. */
   destroyAll (): void {
+    this.#closed = true
     for (const { stream } of [...this.#streams]) stream.destroy()
     this.#streams.clear()
   }
+}
 
-  #replicate ({ stream, initiator, opts }: TrackedStream, core: Core): void {
-    core.ready(err => {
-      // hypercore itself skips a stream that already carries this core.
-      if (err || stream.destroyed || core.closed || core.closing) return
-      core.replicate(initiator, { ...opts, stream })
-    })
-  }
+/** Pipes a protocol stream through a raw duplex; either ending destroys the other. */
+function pipeRaw (raw: Duplex, stream: ProtocolStream): void {
+  raw.pipe(stream).pipe(raw)
+  raw.on('error', err => stream.destroy(err))
+  raw.on('close', () => stream.destroy())
+  stream.on('error', () => raw.destroy())
+  stream.on('close', () => raw.destroy())
 }
 
 function openedLocally (stream: ProtocolStream, dkey: Buffer): boolean {
@@ -90,7 +143,7 @@ export function isDuplex (value: unknown): value is Duplex {
  * The stream and initiator for every form `replicate` accepts: (isInitiator, opts), (opts),
  * (protocolStream, opts) or (rawDuplex, opts | hyperswarmInfo).
  */
-export function resolveReplicationArgs (first: unknown, second: unknown): { initiator: boolean, opts: ReplicationOptions, stream: ProtocolStream | null, raw: Duplex | null } {
+export function resolveReplicationArgs (first: unknown, second: unknown): ReplicationArgs {
   // Hyperswarm@2's connection info (with `stream` = the raw socket, `peer`, queues...) says only who dialled.
   const info = isHyperswarmInfo(second) ? second : null
   const opts: ReplicationOptions = info === null && isPlainObject(second) ? { ...(second as ReplicationOptions) } : {}

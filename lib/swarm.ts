@@ -1,12 +1,13 @@
-import './noise-first'
+// Hyperswarm@2 networking for a store: the package's second entry (`corestore-ts/swarm`), used by the
+// CLI and the demo. `require('corestore-ts')` never loads it, so the native utp-native stays unloaded.
 import dns = require('dns')
 import { EventEmitter } from 'events'
 import type { Duplex } from 'stream'
-import ProtocolStream = require('hypercore-protocol')
 import hyperswarm = require('hyperswarm')
 import dht = require('@hyperswarm/dht')
+import { ProtocolStream } from './hypercore'
 import type { Corestore } from './corestore'
-import { CorestoreError, INVALID_OPTIONS } from './errors'
+import { BOOTSTRAP_UNREACHABLE, INVALID_OPTIONS } from './errors'
 import { parseKey, toHex } from './keys'
 
 /** What a swarm needs of a store: `replicate(socket, opts)`, as Corestore has it. */
@@ -293,16 +294,16 @@ export async function pingBootstrap (bootstrap?: string[]): Promise<string[]> {
   try {
     const nodes = node.bootstrapNodes.map(n => ({ host: n.host, port: n.port, address: `${n.host}:${n.port}` }))
     const list = nodes.map(n => n.address).join(', ')
-    if (nodes.length === 0) throw new CorestoreError('BOOTSTRAP_UNREACHABLE', 'No DHT bootstrap node given')
+    if (nodes.length === 0) throw BOOTSTRAP_UNREACHABLE('No DHT bootstrap node given')
     const unresolved = await Promise.all(nodes.map(n => dns.promises.lookup(n.host).then(() => null, (err: NodeJS.ErrnoException) => `${n.host} (${err.code ?? err.message})`)))
     if (unresolved.every(u => u !== null)) {
-      throw new CorestoreError('BOOTSTRAP_UNREACHABLE', `Cannot resolve the DHT bootstrap host${nodes.length > 1 ? 's' : ''} ${unresolved.join(', ')}`)
+      throw BOOTSTRAP_UNREACHABLE(`Cannot resolve the DHT bootstrap host${nodes.length > 1 ? 's' : ''} ${unresolved.join(', ')}`)
     }
     const answered = await Promise.all(nodes.map(n => new Promise<string | null>(resolve => {
       node.ping({ host: n.host, port: n.port }, err => resolve(err ? null : n.address))
     })))
     const reached = answered.filter((a): a is string => a !== null)
-    if (reached.length === 0) throw new CorestoreError('BOOTSTRAP_UNREACHABLE', `No DHT bootstrap node answered (${list})`)
+    if (reached.length === 0) throw BOOTSTRAP_UNREACHABLE(`No DHT bootstrap node answered (${list})`)
     return reached
   } finally {
     node.destroy()

@@ -4,10 +4,11 @@ import fs = require('fs')
 import path = require('path')
 import raf = require('random-access-file')
 import Corestore = require('../lib')
-import { describeStoredCore, fullRoots, inNamespace, inspectStoreFolder, listStoredCores, readStoredMasterKey } from '../lib/disk'
-import type { StoredCore } from '../lib/disk'
+import { describeStoredCore, inNamespace, inspectStoreFolder, listStoredCores } from '../lib/inspect'
+import { readStoredMasterKey } from '../lib/master-key'
+import type { StoredCore } from '../lib/inspect'
 import { deriveKeyPair, discoveryKey, randomBytes } from '../lib/keys'
-import { coreRoot } from '../lib/storage'
+import { coreRoot } from '../lib/layout'
 import { MASTER_KEY, rejection, snapshotFolder, tmpdir } from './helpers/store'
 
 const DEFAULT_DKEY = '7e0360c21d822b848c7a981b0a0c5441045960c44cf0dd33bea11a7c33a945ff'
@@ -245,11 +246,6 @@ test('a secret key of another core, a cut tree and a torn signature show as warn
   assert.equal(cut.warnings.length, 2)
   assert.match(cut.warnings.join('\n'), /partial signature/)
   assert.match(cut.warnings.join('\n'), /holds no root node/)
-})
-
-test('fullRoots finds the same roots as flat-tree', () => {
-  const flat = require('flat-tree') as { fullRoots (index: number): number[] }
-  for (let blocks = 0; blocks <= 300; blocks++) assert.deepEqual(fullRoots(blocks), flat.fullRoots(2 * blocks), `${blocks} blocks`)
 })
 
 test('inspectStoreFolder describes every core and tells a store from other folders', async t => {

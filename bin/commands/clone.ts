@@ -3,11 +3,11 @@ import fs = require('fs')
 import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
-import { CorestoreError, INVALID_KEY } from '../../lib/errors'
-import { parseKey, toHex } from '../../lib/keys'
 import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
 import { EXIT_OK, parseCommandArgs, USAGE } from '../command'
 import type { CliIO, Command } from '../command'
+
+const { AUDIT_FAILED, CONNECT_FAILED, INVALID_KEY, NOT_A_FOLDER, TIMEOUT } = Corestore.errors
 
 const DEFAULT_TIMEOUT = 30000
 
@@ -119,7 +119,7 @@ async function download (core: Core, io: CliIO, watchdog: Watchdog, where: strin
 
 async function verify (core: Core, io: CliIO): Promise<void> {
   const { valid, invalid } = await core.audit()
-  if (invalid > 0) throw new CorestoreError('AUDIT_FAILED', `The copy of ${toHex(core.key as Buffer)} failed verification: ${invalid} of ${valid + invalid} blocks do not match its Merkle tree`)
+  if (invalid > 0) throw AUDIT_FAILED(`The copy of ${toHex(core.key as Buffer)} failed verification: ${invalid} of ${valid + invalid} blocks do not match its Merkle tree`)
   io.stdout.write(`verified ${valid} ${valid === 1 ? 'block' : 'blocks'}: 0 invalid\n`)
 }
 
@@ -148,7 +148,7 @@ function connectTcp (store: Corestore, address: { host: string, port: number }, 
   const where = `${address.host}:${address.port}`
   const socket = net.connect(address.port, address.host)
   const onerror = (err: NodeJS.ErrnoException): void => {
-    watchdog.fail(new CorestoreError('CONNECT_FAILED', `Cannot connect to ${where}: ${err.code ?? err.message}`))
+    watchdog.fail(CONNECT_FAILED(`Cannot connect to ${where}: ${err.code ?? err.message}`))
   }
   socket.once('error', onerror)
   socket.once('connect', () => {
@@ -188,7 +188,7 @@ class Watchdog {
 
   kick (): void {
     if (this.#timer !== null) clearTimeout(this.#timer)
-    this.#timer = setTimeout(() => this.fail(new CorestoreError('TIMEOUT', this.#message())), this.#ms)
+    this.#timer = setTimeout(() => this.fail(TIMEOUT(this.#message())), this.#ms)
   }
 
   fail (err: Error): void {
@@ -281,7 +281,7 @@ function formatBytes (bytes: number): string {
 
 function parseCoreKey (value: string): Buffer {
   try {
-    return parseKey(value, 'key')
+    return Corestore.parseKey(value, 'key')
   } catch {
     throw INVALID_KEY('key', value, '64 hex characters or 52 z-base-32 characters')
   }
@@ -304,10 +304,15 @@ function parseTimeout (value: string): number {
 async function folderExists (directory: string): Promise<boolean> {
   try {
     const stat = await fs.promises.stat(directory)
-    if (!stat.isDirectory()) throw new CorestoreError('NOT_A_FOLDER', `${directory} exists and is not a folder`)
+    if (!stat.isDirectory()) throw NOT_A_FOLDER(directory)
     return true
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
     throw err
   }
+}
+
+/** A key as the hex this tool prints. */
+function toHex (key: Buffer): string {
+  return key.toString('hex')
 }

@@ -1,10 +1,10 @@
 // `corestore-ts inspect <folder>`: every core a store folder holds, read-only.
-import { inspectStoreFolder } from '../../lib/disk'
-import type { StoredCore, StoreInspection } from '../../lib/disk'
-import { INVALID_KEY } from '../../lib/errors'
-import { parseKey, toHex } from '../../lib/keys'
+import Corestore = require('../../lib')
 import { EXIT_OK, parseCommandArgs, USAGE } from '../command'
 import type { CliIO, Command } from '../command'
+
+type StoredCore = Corestore.StoredCore
+type StoreInspection = Corestore.StoreInspection
 
 const usage = `Usage: corestore-ts inspect <folder> [--json] [--namespace <ns>] [--master-key <key>]
 
@@ -49,13 +49,13 @@ export const command: Command = {
     let masterKey: Buffer | null = null
     if (givenKey !== undefined) {
       try {
-        masterKey = parseKey(givenKey)
+        masterKey = Corestore.parseKey(givenKey)
       } catch {
-        throw INVALID_KEY('--master-key', givenKey, '64 hex characters or 52 z-base-32 characters')
+        throw Corestore.errors.INVALID_KEY('--master-key', givenKey, '64 hex characters or 52 z-base-32 characters')
       }
     }
 
-    const inspection = await inspectStoreFolder(folder, {
+    const inspection = await Corestore.inspectStoreFolder(folder, {
       masterKey,
       ...(values.namespace === undefined ? {} : { namespace: values.namespace })
     })
@@ -138,4 +138,9 @@ function displayName (core: StoredCore): string {
     if (char === '\n') return '\\n'
     return '\\x' + char.charCodeAt(0).toString(16).padStart(2, '0')
   })
+}
+
+/** A key as the hex this tool prints. */
+function toHex (key: Buffer): string {
+  return key.toString('hex')
 }

@@ -4,15 +4,12 @@ import fs = require('fs')
 import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
-import { describeStoredCore, listStoredCores, readStoredMasterKey } from '../../lib/disk'
-import type { StoredCore } from '../../lib/disk'
-import { STORE_FOLDER_NOT_FOUND } from '../../lib/disk-errors'
-import { CorestoreError, INVALID_KEY } from '../../lib/errors'
-import { parseKey, toHex } from '../../lib/keys'
 import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
 import type { SwarmPeer } from '../../lib/swarm'
 import { EXIT_OK, parseCommandArgs, USAGE } from '../command'
 import type { CliIO, Command } from '../command'
+
+type StoredCore = Corestore.StoredCore
 
 const usage = `Usage: corestore-ts seed <folder> [discoveryKey...] [--tcp <port>] [--bootstrap <host:port>]...
 
@@ -47,11 +44,11 @@ export const command: Command = {
     const discoveryKeys = givenKeys.map(parseDiscoveryKey)
 
     const directory = path.resolve(folder)
-    if (!(await isDirectory(directory))) throw STORE_FOLDER_NOT_FOUND(directory)
+    if (!(await isDirectory(directory))) throw Corestore.errors.STORE_FOLDER_NOT_FOUND(directory)
     const cores = await coresToSeed(directory, discoveryKeys)
 
     // Seeding never writes: cores open read-only, and a folder without a master_key keeps none.
-    const masterKey = await readStoredMasterKey(directory) ?? crypto.randomBytes(32)
+    const masterKey = await Corestore.readStoredMasterKey(directory) ?? crypto.randomBytes(32)
     const store = new Corestore(directory, { writable: false, masterKey })
     const stop = stopSignal()
     let network: Network | null = null
@@ -112,7 +109,7 @@ async function listenTcp (store: Corestore, cores: StoredCore[], port: number, i
     store.replicate(socket, { initiator: false, live: true })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new CorestoreError('LISTEN_FAILED', `Cannot listen on TCP port ${port}: ${err.code ?? err.message}`)))
+    server.once('error', (err: NodeJS.ErrnoException) => reject(Corestore.errors.LISTEN_FAILED(`Cannot listen on TCP port ${port}: ${err.code ?? err.message}`)))
     server.listen(port, () => resolve())
   })
   const failed = new Promise<never>((resolve, reject) => server.on('error', reject))
@@ -133,16 +130,16 @@ async function listenTcp (store: Corestore, cores: StoredCore[], port: number, i
 async function coresToSeed (directory: string, discoveryKeys: Buffer[]): Promise<StoredCore[]> {
   const keys: Buffer[] = discoveryKeys.length > 0 ? discoveryKeys : []
   if (discoveryKeys.length === 0) {
-    for await (const dkey of listStoredCores(directory)) keys.push(dkey)
+    for await (const dkey of Corestore.listStoredCores(directory)) keys.push(dkey)
   }
-  if (keys.length === 0) throw new CorestoreError('NO_CORES', `${directory} holds no cores to seed`)
+  if (keys.length === 0) throw Corestore.errors.NO_CORES(directory)
   const cores: StoredCore[] = []
   for (const dkey of keys) {
     try {
-      cores.push(await describeStoredCore(directory, dkey, null))
+      cores.push(await Corestore.describeStoredCore(directory, dkey, null))
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'CORE_NOT_FOUND') throw err
-      throw new CorestoreError('CORE_NOT_FOUND', `${directory} holds no core with discovery key ${toHex(dkey)}`)
+      throw new Corestore.CorestoreError('CORE_NOT_FOUND', `${directory} holds no core with discovery key ${toHex(dkey)}`)
     }
   }
   return cores
@@ -190,9 +187,9 @@ function parseBootstrapOption (value: string): string {
 
 function parseDiscoveryKey (value: string): Buffer {
   try {
-    return parseKey(value, 'discovery key')
+    return Corestore.parseKey(value, 'discovery key')
   } catch {
-    throw INVALID_KEY('discovery key', value, '64 hex characters or 52 z-base-32 characters')
+    throw Corestore.errors.INVALID_KEY('discovery key', value, '64 hex characters or 52 z-base-32 characters')
   }
 }
 
@@ -202,4 +199,9 @@ async function isDirectory (directory: string): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+/** A key as the hex this tool prints. */
+function toHex (key: Buffer): string {
+  return key.toString('hex')
 }

@@ -2,10 +2,13 @@
 // locking or even touching (atime) a file: for `Corestore` listings and `corestore-ts inspect`.
 import fs = require('fs')
 import path = require('path')
-import { CORE_NOT_FOUND, INVALID_OPTIONS, KEY_MISMATCH } from './errors'
-import { NOT_A_STORE, STORAGE_NOT_LISTABLE, STORE_FOLDER_NOT_FOUND } from './disk-errors'
-import { deriveKeyPair, discoveryKey, KEY_BYTES, parseKey, parseMasterKey, publicKeyOf, SECRET_KEY_BYTES, toHex } from './keys'
-import { coreRoot, decodeName, MASTER_KEY_FILE, masterKeySizeError } from './storage'
+import flat = require('flat-tree')
+import { CORE_NOT_FOUND, INVALID_OPTIONS, KEY_MISMATCH, NOT_A_STORE, STORAGE_NOT_LISTABLE, STORE_FOLDER_NOT_FOUND } from './errors'
+import { isMissing, openFileNoAtime, readFilePrefix, readFileWhole } from './files'
+import { deriveKeyPair, KEY_BYTES, parseKey, parseMasterKey, publicKeyOf, SECRET_KEY_BYTES, toHex } from './keys'
+import { coreRoot, keyFileHolds, MASTER_KEY_FILE } from './layout'
+import { readStoredMasterKey } from './master-key'
+import { decodeName } from './name-codec'
 import type { StorageFunction } from './storage'
 
 export interface ListOptions {
@@ -81,10 +84,8 @@ export async function * listStoredCores (storage: string | StorageFunction, opts
       for (const hex of await subfolders(path.join(directory, first, second), HEX_KEY)) {
         if (!hex.startsWith(prefix)) continue
         const folder = path.join(directory, first, second, hex)
-        const key = await readPrefix(path.join(folder, 'key'), KEY_BYTES)
-        if (key === null) continue
         const dkey = Buffer.from(hex, 'hex')
-        if (!discoveryKey(key).equals(dkey)) continue
+        if (!keyFileHolds(await readFilePrefix(path.join(folder, 'key'), KEY_BYTES), dkey)) continue
         if (namespace !== undefined) {
           const name = await readName(folder)
           if (name === null || !inNamespace(name, namespace)) continue
@@ -117,9 +118,9 @@ export async function describeStoredCore (directory: string, dkey: Buffer | stri
   const wanted = parseKey(dkey, 'discoveryKey')
   const hex = toHex(wanted)
   const folder = path.join(path.resolve(directory), coreRoot(hex))
-  const publicKey = await readPrefix(path.join(folder, 'key'), KEY_BYTES)
+  const publicKey = await readFilePrefix(path.join(folder, 'key'), KEY_BYTES)
   if (publicKey === null) throw CORE_NOT_FOUND(hex)
-  if (!discoveryKey(publicKey).equals(wanted)) throw KEY_MISMATCH(hex, `the stored public key ${toHex(publicKey)} belongs to another discovery key`)
+  if (!keyFileHolds(publicKey, wanted)) throw KEY_MISMATCH(hex, `the stored public key ${toHex(publicKey)} belongs to another discovery key`)
 
   const warnings: string[] = []
   const name = await readName(folder, warnings)
@@ -130,7 +131,7 @@ export async function describeStoredCore (directory: string, dkey: Buffer | stri
     else if (deriveKeyPair(masterKey, name).publicKey.equals(publicKey)) writableBecause = 'name'
     else warnings.push('its name derives another public key under this master key (a different master key?)')
   } else {
-    const secretKey = await readPrefix(path.join(folder, 'secret_key'), SECRET_KEY_BYTES)
+    const secretKey = await readFilePrefix(path.join(folder, 'secret_key'), SECRET_KEY_BYTES)
     if (secretKey !== null) {
       if (publicKeyOf(secretKey).equals(publicKey)) writableBecause = 'secret_key'
       else warnings.push('its secret_key belongs to another public key')
@@ -150,15 +151,6 @@ export async function describeStoredCore (directory: string, dkey: Buffer | stri
     byteLength,
     warnings
   }
-}
-
-/** The folder's `master_key`: null when there is none (or it is empty); INVALID_MASTER_KEY when it is not 32 bytes. */
-export async function readStoredMasterKey (directory: string): Promise<Buffer | null> {
-  const key = await readWhole(path.join(path.resolve(directory), MASTER_KEY_FILE))
-  if (key === null || key.length === 0) return null
-  const wrongSize = masterKeySizeError(key.length)
-  if (wrongSize !== null) throw wrongSize
-  return key
 }
 
 /**
@@ -224,14 +216,14 @@ async function storedLength (folder: string, warnings: string[]): Promise<number
 /** The sum of the sizes of the tree's full roots for `length` blocks, as hypercore computes it on open. */
 async function storedByteLength (folder: string, length: number, warnings: string[]): Promise<number | null> {
   if (length === 0) return 0
-  const handle = await openReadOnly(path.join(folder, 'tree'))
+  const handle = await openFileNoAtime(path.join(folder, 'tree'))
   if (handle === null) {
     warnings.push(`the signatures file counts ${length} blocks, but there is no tree file`)
     return null
   }
   try {
     let byteLength = 0
-    for (const index of fullRoots(length)) {
+    for (const index of flat.fullRoots(2 * length)) {
       const node = await readNode(handle, index)
       if (node === null) {
         warnings.push(`the signatures file counts ${length} blocks, but the tree holds no root node ${index} for them`)
@@ -248,21 +240,6 @@ async function storedByteLength (folder: string, length: number, warnings: strin
   }
 }
 
-/** Flat-tree indexes of the roots of the full subtrees that cover `blocks` leaves, left to right. */
-export function fullRoots (blocks: number): number[] {
-  const roots: number[] = []
-  let offset = 0
-  let remaining = blocks
-  while (remaining > 0) {
-    let factor = 1
-    while (factor * 2 <= remaining) factor *= 2
-    roots.push(offset + factor - 1)
-    offset += 2 * factor
-    remaining -= factor
-  }
-  return roots
-}
-
 async function readNode (handle: fs.promises.FileHandle, index: number): Promise<{ size: number } | null> {
   const buf = Buffer.alloc(NODE_BYTES)
   const { bytesRead } = await handle.read(buf, 0, NODE_BYTES, HEADER_BYTES + NODE_BYTES * index)
@@ -274,7 +251,7 @@ async function readNode (handle: fs.promises.FileHandle, index: number): Promise
 }
 
 async function readName (folder: string, warnings?: string[]): Promise<Buffer | null> {
-  const file = await readWhole(path.join(folder, 'name'))
+  const file = await readFileWhole(path.join(folder, 'name'))
   if (file === null || file.length === 0) return null
   const name = decodeName(file)
   if (name === null) warnings?.push('its name file does not hold a name (a varint length, then that many bytes)')
@@ -301,46 +278,6 @@ async function subfolders (directory: string, pattern: RegExp, root = false): Pr
   return entries.filter(entry => entry.isDirectory() && pattern.test(entry.name)).map(entry => entry.name).sort()
 }
 
-// Reads never update access times where the platform allows it (O_NOATIME needs the file's owner or root).
-let noAtime = fs.constants.O_NOATIME ?? 0
-
-async function openReadOnly (file: string): Promise<fs.promises.FileHandle | null> {
-  try {
-    return await fs.promises.open(file, fs.constants.O_RDONLY | noAtime)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EPERM' && noAtime !== 0) {
-      noAtime = 0
-      return openReadOnly(file)
-    }
-    if (isMissing(err) || code === 'EISDIR') return null
-    throw err
-  }
-}
-
-async function readWhole (file: string): Promise<Buffer | null> {
-  const handle = await openReadOnly(file)
-  if (handle === null) return null
-  try {
-    return await handle.readFile()
-  } finally {
-    await handle.close()
-  }
-}
-
-/** The first `size` bytes; null when the file is missing or shorter (as the store reads key files). */
-async function readPrefix (file: string, size: number): Promise<Buffer | null> {
-  const handle = await openReadOnly(file)
-  if (handle === null) return null
-  try {
-    const buf = Buffer.alloc(size)
-    const { bytesRead } = await handle.read(buf, 0, size, 0)
-    return bytesRead === size ? buf : null
-  } finally {
-    await handle.close()
-  }
-}
-
 async function sizeOf (file: string): Promise<number> {
   try {
     const stat = await fs.promises.stat(file)
@@ -359,9 +296,4 @@ async function exists (file: string): Promise<boolean> {
     if (isMissing(err)) return false
     throw err
   }
-}
-
-function isMissing (err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | null)?.code
-  return code === 'ENOENT' || code === 'ENOTDIR'
 }

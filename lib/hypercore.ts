@@ -1,0 +1,7 @@
+// The one module that loads hypercore@9 and hypercore-protocol@8: every other module imports them from
+// here (eslint enforces it), so the noise-protocol fix has always run before either is loaded.
+import { noisePatch } from './noise-first'
+import Feed = require('hypercore')
+import ProtocolStream = require('hypercore-protocol')
+
+export { Feed, ProtocolStream, noisePatch }

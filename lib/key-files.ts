@@ -1,0 +1,208 @@
+// One core's key files (`key`, `name`, `secret_key`) in corestore@5's format, and the two virtual
+// files (`key`, `secret_key`) that hypercore opens in their place.
+import RandomAccessStorage = require('random-access-storage')
+import thunky = require('thunky')
+import { CORE_NOT_FOUND, KEY_MISMATCH } from './errors'
+import type { Callback } from './errors'
+import { eachFile, readExact, readWhole } from './files'
+import { discoveryKey, KEY_BYTES, publicKeyOf, SECRET_KEY_BYTES, toHex } from './keys'
+import type { KeyPair } from './keys'
+import { keyFileHolds } from './layout'
+import { decodeName, encodeName } from './name-codec'
+
+/** What a `get` knows about a core before its key files are read. */
+export interface KeySource {
+  /** Unknown only for a named core asked for before the master key was loaded. */
+  readonly discoveryKey: Buffer | null
+  readonly publicKey: Buffer | null
+  /** A derived core's name: written to `name`, never its secret key. */
+  readonly name: Buffer | null
+  /** The secret key of an explicit key pair: written to `secret_key`. */
+  readonly secretKey: Buffer | null
+  readonly createIfMissing: boolean
+  /** Hand hypercore no secret key, so the core opens read-only whatever the files hold. */
+  readonly readOnly: boolean
+}
+
+export interface ResolvedKeys {
+  publicKey: Buffer
+  secretKey: Buffer | null
+  name: Buffer | null
+}
+
+/** Derives a name's key pair; waits for the master key when the store is still opening. */
+export type DeriveFunction = (name: Buffer, cb: Callback<KeyPair>) => void
+
+/** Opens one of this core's files by its name (`key`, `tree`...), once its discovery key is known. */
+export type CoreFileOpener = (discoveryKeyHex: string, file: string) => RandomAccessStorage
+
+export class CoreKeyFiles {
+  readonly keyStorage: RandomAccessStorage
+  readonly secretKeyStorage: RandomAccessStorage
+  /** Reads (or creates) the key files once; every later call gets the same answer. */
+  readonly resolve: (cb: Callback<ResolvedKeys>) => void
+
+  readonly #open: CoreFileOpener
+  readonly #source: KeySource
+  readonly #derive: DeriveFunction
+  readonly #files = new Map<string, RandomAccessStorage>()
+  /** Settles when an earlier instance of this core has closed its files. */
+  readonly #after: Promise<unknown> | null
+  /** The source's, or derived from its name once the master key is known. */
+  #discoveryKey: Buffer | null
+  #publicKey: Buffer | null
+
+  constructor (open: CoreFileOpener, source: KeySource, derive: DeriveFunction, after: Promise<unknown> | null = null) {
+    this.#open = open
+    this.#after = after
+    this.#source = source
+    this.#derive = derive
+    this.#discoveryKey = source.discoveryKey
+    this.#publicKey = source.publicKey
+    this.resolve = thunky<ResolvedKeys>(cb => {
+      if (this.#after === null) return this.#load(cb)
+      this.#after.then(() => this.#load(cb), () => this.#load(cb))
+    })
+
+    this.keyStorage = new RandomAccessStorage({
+      read: req => this.resolve((err, keys) => err || !keys ? req.callback(err) : req.callback(null, keys.publicKey.subarray(req.offset, req.offset + req.size))),
+      write: req => this.resolve((err, keys) => {
+        if (err || !keys) return req.callback(err)
+        if (req.data !== null && req.offset === 0 && req.data.equals(keys.publicKey)) return req.callback(null)
+        req.callback(KEY_MISMATCH(this.#hex, 'hypercore tried to store another public key'))
+      }),
+      stat: req => this.resolve(err => err ? req.callback(err) : req.callback(null, { size: KEY_BYTES })),
+      close: req => this.#closeFiles(err => req.callback(err)),
+      destroy: req => this.#destroyFiles(err => req.callback(err))
+    })
+
+    this.secretKeyStorage = new RandomAccessStorage({
+      read: req => this.resolve((err, keys) => {
+        if (err || !keys) return req.callback(err)
+        if (keys.secretKey === null || this.#source.readOnly) return req.callback(new Error('No secret key'))
+        req.callback(null, keys.secretKey.subarray(req.offset, req.offset + req.size))
+      }),
+      // Secret keys are written by this class only (never for derived cores), not by hypercore.
+      write: req => req.callback(null),
+      stat: req => this.resolve((err, keys) => {
+        if (err || !keys) return req.callback(err)
+        if (keys.secretKey === null || this.#source.readOnly) return req.callback(new Error('No secret key'))
+        req.callback(null, { size: SECRET_KEY_BYTES })
+      })
+    })
+  }
+
+  /** Known from the request, or once a name asked for before ready has been derived. */
+  get discoveryKey (): Buffer | null {
+    return this.#discoveryKey
+  }
+
+  get #hex (): string {
+    return this.#discoveryKey === null ? '(not yet derived)' : toHex(this.#discoveryKey)
+  }
+
+  /** One of the core's files; its folder is known by the time hypercore opens any file. */
+  openFile (name: string): RandomAccessStorage {
+    if (this.#discoveryKey === null) throw new Error(`corestore-ts: the core's file ${name} was opened before its keys were resolved`)
+    return this.#open(toHex(this.#discoveryKey), name)
+  }
+
+  #file (name: string): RandomAccessStorage {
+    let file = this.#files.get(name)
+    if (file === undefined) {
+      file = this.openFile(name)
+      this.#files.set(name, file)
+    }
+    return file
+  }
+
+  #load (cb: Callback<ResolvedKeys>): void {
+    const source = this.#source
+    const dkey = this.#discoveryKey
+    if (dkey === null) {
+      // A named core asked for before the store was ready: its folder is known once the name is derived.
+      return this.#derive(source.name as Buffer, (err, pair) => {
+        if (err || !pair) return cb(err)
+        this.#publicKey = pair.publicKey
+        this.#discoveryKey = discoveryKey(pair.publicKey)
+        this.#load(cb)
+      })
+    }
+    readExact(this.#file('key'), KEY_BYTES, (err, stored) => {
+      if (err) return cb(err)
+      if (stored === null) return this.#create(cb)
+
+      const wanted = this.#publicKey
+      if (wanted !== null && !wanted.equals(stored)) {
+        return cb(KEY_MISMATCH(this.#hex, `the stored public key is ${toHex(stored)}, the requested one ${toHex(wanted)}`))
+      }
+      if (!keyFileHolds(stored, dkey)) {
+        return cb(KEY_MISMATCH(this.#hex, `the stored public key ${toHex(stored)} belongs to another discovery key`))
+      }
+      readWhole(this.#file('name'), (err, file) => {
+        if (err) return cb(err)
+        const name = file === null ? null : decodeName(file)
+        if (name !== null) return this.#fromName(stored, name, cb)
+        readExact(this.#file('secret_key'), SECRET_KEY_BYTES, (err, secretKey) => {
+          if (err) return cb(err)
+          if (secretKey !== null && publicKeyOf(secretKey).equals(stored)) return cb(null, { publicKey: stored, secretKey, name: null })
+          // Opened read-only before, and now with what makes it writable: remember that.
+          const sourceName = source.name
+          if (sourceName !== null) return this.#writeName(sourceName, err => err ? cb(err) : this.#fromName(stored, sourceName, cb))
+          const secret = source.secretKey
+          if (secret !== null) {
+            return this.#file('secret_key').write(0, secret, err => err ? cb(err) : cb(null, { publicKey: stored, secretKey: secret, name: null }))
+          }
+          cb(null, { publicKey: stored, secretKey: null, name: null })
+        })
+      })
+    })
+  }
+
+  #fromName (stored: Buffer, name: Buffer, cb: Callback<ResolvedKeys>): void {
+    this.#derive(name, (err, pair) => {
+      if (err || !pair) return cb(err)
+      if (!pair.publicKey.equals(stored)) {
+        return cb(KEY_MISMATCH(this.#hex, `its name ${JSON.stringify(name.toString())} derives another key under this master key (was the store opened with a different master key?)`))
+      }
+      cb(null, { publicKey: stored, secretKey: pair.secretKey, name })
+    })
+  }
+
+  #create (cb: Callback<ResolvedKeys>): void {
+    const source = this.#source
+    const publicKey = this.#publicKey
+    if (!source.createIfMissing || publicKey === null) return cb(CORE_NOT_FOUND(this.#hex))
+    // The key file goes last: it marks the core as present, so a crash never leaves a key without its name.
+    const writeKey = (secretKey: Buffer | null): void => {
+      this.#file('key').write(0, publicKey, err => err ? cb(err) : cb(null, { publicKey, secretKey, name: source.name }))
+    }
+    const name = source.name
+    if (name !== null) {
+      return this.#derive(name, (err, pair) => {
+        if (err || !pair) return cb(err)
+        this.#writeName(name, err => err ? cb(err) : writeKey(pair.secretKey))
+      })
+    }
+    const secretKey = source.secretKey
+    if (secretKey !== null) return this.#file('secret_key').write(0, secretKey, err => err ? cb(err) : writeKey(secretKey))
+    writeKey(null)
+  }
+
+  #writeName (name: Buffer, cb: Callback): void {
+    this.#file('name').write(0, encodeName(name), err => cb(err ?? null))
+  }
+
+  #closeFiles (cb: Callback): void {
+    const files = [...this.#files.values()]
+    this.#files.clear()
+    eachFile(files, (file, done) => file.close(done), cb)
+  }
+
+  #destroyFiles (cb: Callback): void {
+    for (const name of ['key', 'name', 'secret_key']) this.#file(name)
+    const files = [...this.#files.values()]
+    this.#files.clear()
+    eachFile(files, (file, done) => file.destroy(done), cb)
+  }
+}

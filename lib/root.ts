@@ -1,0 +1,393 @@
+// The state every view of one store shares, and the actions on it: open and close, acquire a core for
+// a holder and release a holder, lock a core, replicate. It is what corestore@5 exposed as `store.inner`.
+import { EventEmitter } from 'events'
+import type { Feed, ProtocolStream } from './hypercore'
+import { CoreCache } from './cache'
+import type { CacheEntry, Holder } from './cache'
+import { Core } from './core'
+import type { CoreLifecycle } from './core'
+import { INVALID_OPTIONS, STORE_CLOSED } from './errors'
+import { ExclusiveLocks, lockCore } from './exclusive'
+import { readExact } from './files'
+import { listStoredCores } from './inspect'
+import { CoreKeyFiles } from './key-files'
+import type { KeySource } from './key-files'
+import { deriveKeyPair, discoveryKey, KEY_BYTES, parseMasterKey, toHex } from './keys'
+import type { KeyPair } from './keys'
+import { coreFile, keyFileHolds } from './layout'
+import { loadOrCreateMasterKey } from './master-key'
+import { Replicator, resolveReplicationArgs } from './replication'
+import type { CoreSource } from './replication'
+import { resolveStorage } from './storage'
+import type { ResolvedStorage } from './storage'
+import type { CoreRequest } from './view'
+
+export interface StoreOptions extends Feed.Options {
+  /** How many cores that only peers asked for stay open (default 1000). */
+  cacheSize?: number
+  /** The 32-byte key every writable core is derived from; read from `master_key` (or created) when absent. */
+  masterKey?: Buffer
+  /** Today's name for `masterKey`. */
+  primaryKey?: Buffer
+  /** `false`: every core opens read-only, whatever its files hold. */
+  writable?: boolean
+  /** corestore@5: hypercore-cache instances shared (namespaced per core) by every core. */
+  cache?: { data?: unknown, tree?: unknown }
+}
+
+/** The store's own options: every other option is forwarded to hypercore and to replication streams. */
+const OWN_OPTIONS = new Set(['cacheSize', 'masterKey', 'primaryKey', 'writable', 'cache', 'name', 'inner', 'parent', 'createIfMissing', 'exclusive'])
+
+/** The events the root reports to every view of its store. */
+export interface RootEvents {
+  feed: (core: Core, opts: unknown) => void
+  'core-open': (core: Core) => void
+  'core-close': (core: Core) => void
+  error: (err: Error) => void
+}
+
+/** The cache as corestore@5's `store.cache` showed it: what hyperdrive-era code reads. */
+export interface CacheView {
+  has (id: string): boolean
+  get (id: string): Feed | undefined
+  entry (id: string): CacheEntry<Feed> | undefined
+  readonly size: number
+}
+
+interface PendingName {
+  readonly core: Core
+  readonly holders: Set<Holder>
+}
+
+export interface StoreRoot {
+  on<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this
+  once<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this
+  removeListener<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this
+  emit<E extends keyof RootEvents> (event: E, ...args: Parameters<RootEvents[E]>): boolean
+}
+
+/**
+ * One store's shared state: storage, master key, the cache of loaded cores and the replicator. Views
+ * ask it for cores on behalf of a holder (themselves) and hand the holder back when they close.
+ */
+
+export class StoreRoot extends EventEmitter implements CoreSource {
+  readonly #storage: ResolvedStorage
+  readonly #coreOpts: Feed.Options
+  readonly #sharedCache: { data?: unknown, tree?: unknown } | null
+  readonly #cache: CoreCache<Feed>
+  readonly #replicator: Replicator
+  readonly #locks = new ExclusiveLocks()
+  /** Named cores asked for before the master key was known, by hex name, until they have a discovery key. */
+  readonly #pending = new Map<string, PendingName>()
+  /** Cores the cache let go of, until they closed: a new instance waits for the old one's files. */
+  readonly #closingCores = new Map<string, Promise<Error | null>>()
+  /** What each get passed, for the 'feed' event, until its core opens. */
+  readonly #requested = new Map<Core, unknown>()
+  readonly #lifecycle: CoreLifecycle
+  #masterKey: Buffer | null
+  #opening: Promise<void> | null = null
+  #closing: Promise<void> | null = null
+  #opened = false
+
+  constructor (storage: unknown, opts: StoreOptions) {
+    super()
+    this.setMaxListeners(0)
+    if (opts === null || typeof opts !== 'object') throw INVALID_OPTIONS(`Corestore options must be an object, got ${typeof opts}`)
+    this.#storage = resolveStorage(storage)
+    const given = opts.primaryKey ?? opts.masterKey
+    this.#masterKey = given === undefined || given === null ? null : parseMasterKey(given, opts.primaryKey !== undefined ? 'primaryKey' : 'masterKey')
+    const cacheSize = opts.cacheSize ?? 1000
+    if (!Number.isInteger(cacheSize) || cacheSize < 0) throw INVALID_OPTIONS(`cacheSize must be a whole number >= 0, got ${String(cacheSize)}`)
+    const coreOpts: Feed.Options = {}
+    for (const [key, value] of Object.entries(opts)) {
+      if (!OWN_OPTIONS.has(key)) coreOpts[key] = value
+    }
+    this.#coreOpts = coreOpts
+    this.#sharedCache = opts.cache ?? null
+    this.#cache = new CoreCache<Feed>({
+      maxPassive: cacheSize,
+      isBusy: core => core.peers.length > 0,
+      evict: (core, id) => {
+        this.#closeForgotten(id, core).then(err => { if (err !== null) this.emit('error', err) }, () => {})
+      }
+    })
+    this.#lifecycle = this.#createLifecycle()
+    this.#replicator = new Replicator(this, this.#coreOpts)
+  }
+
+  get opened (): boolean {
+    return this.#opened
+  }
+
+  get closed (): boolean {
+    return this.#closing !== null
+  }
+
+  /** The master key, once the store is open (`null` before). */
+  get masterKey (): Buffer | null {
+    return this.#masterKey
+  }
+
+  /** The cache as corestore@5's `store.cache` showed it. */
+  get cache (): CacheView {
+    const cache = this.#cache
+    return {
+      has: id => cache.has(id),
+      get: id => cache.get(id),
+      entry: id => cache.entry(id),
+      get size () { return cache.size }
+    }
+  }
+
+  /** Loads (or creates) the master key; every later call gets the same promise. */
+  open (): Promise<void> {
+    if (this.#opening === null) {
+      this.#opening = new Promise<void>((resolve, reject) => {
+        if (this.#masterKey !== null) return resolve()
+        loadOrCreateMasterKey(this.#storage, (err, key) => {
+          if (err || !key) return reject(err)
+          this.#masterKey = key
+          resolve()
+        })
+      }).then(() => {
+        this.#opened = true
+        this.#settlePending()
+      })
+      this.#opening.catch(() => {})
+    }
+    return this.#opening
+  }
+
+  /** Destroys every replication stream and closes every core; every later call gets the same promise. */
+  close (): Promise<void> {
+    if (this.#closing === null) {
+      this.#replicator.destroyAll()
+      const cores = [...this.#cache.cores(), ...[...this.#pending.values()].map(p => p.core)]
+      this.#pending.clear()
+      this.#closing = Promise.all([...cores.map(closeCore), ...this.#closingCores.values()]).then(errors => {
+        this.#cache.clear()
+        const error = errors.find(err => err !== null)
+        if (error !== undefined) throw error
+      })
+      this.#closing.catch(() => {})
+    }
+    return this.#closing
+  }
+
+  /**
+   * The core `request` describes, loaded when it is not, and held by `holder`. Its hex discovery key
+   * is `id`, or null while a name waits for the master key (the core knows it once it is ready).
+   */
+  acquire (request: CoreRequest, holder: Holder): { core: Core, id: string | null } {
+    if (this.closed) throw STORE_CLOSED()
+    const id = this.#idOf(request)
+    if (id === null) {
+      const nameHex = toHex(request.name as Buffer)
+      let pending = this.#pending.get(nameHex)
+      if (pending === undefined) {
+        pending = { core: this.#create(request, null), holders: new Set() }
+        this.#pending.set(nameHex, pending)
+      }
+      pending.holders.add(holder)
+      return { core: pending.core, id: null }
+    }
+    // A core cached from outside the store (corestore@5's `cache.set`) is handed out as it is.
+    const core = (this.#cache.get(id) as Core | undefined) ?? this.#create(request, id)
+    this.#cache.hold(id, core, holder)
+    return { core, id }
+  }
+
+  /** Drops `holder`'s hold on these cores; those no one holds and no peer replicates close now. */
+  async release (holder: Holder, ids: Iterable<string>): Promise<void> {
+    for (const pending of this.#pending.values()) pending.holders.delete(holder)
+    const closing: Array<Promise<Error | null>> = []
+    for (const id of ids) {
+      const core = this.#cache.release(id, holder)
+      if (core !== null) closing.push(this.#closeForgotten(id, core))
+    }
+    await Promise.all(closing)
+  }
+
+  /** The loaded core a request names, if any (looking does not count as a use). */
+  lookup (request: CoreRequest): Feed | undefined {
+    const id = this.#idOf(request)
+    if (id === null) return this.#pending.get(toHex(request.name as Buffer))?.core
+    return this.#cache.peek(id)
+  }
+
+  /** How many views (and outside references) hold the core a request names. */
+  references (request: CoreRequest): number {
+    const id = this.#idOf(request)
+    return id === null ? 0 : this.#cache.references(id)
+  }
+
+  /** An exclusive handle to `core` (see exclusive.ts) and the function that releases its lock. */
+  lockExclusive (core: Core): { handle: Core, release: () => void } {
+    return lockCore(this.#locks, core, c => toHex(c.discoveryKey as Buffer))
+  }
+
+  /** Derives a name's key pair once the master key is known. */
+  derive (name: Buffer, cb: (err: Error | null, pair?: KeyPair) => void): void {
+    if (this.#masterKey !== null) return cb(null, deriveKeyPair(this.#masterKey, name))
+    this.open().then(() => cb(null, deriveKeyPair(this.#masterKey as Buffer, name)), cb)
+  }
+
+  /**
+   * A replication stream for replicate()'s arguments (see resolveReplicationArgs) that carries `cores`
+   * (every core a view holds, when null) and every core loaded later.
+   */
+  replicateFor (first: unknown, second: unknown, cores: Iterable<Feed> | null): ProtocolStream {
+    const args = resolveReplicationArgs(first, second)
+    return this.#replicator.replicate(args, cores ?? [...this.#cache.activeCores()])
+  }
+
+  /** The discovery keys stored on disk (in one namespace path, when given). Folder storage only. */
+  storedCores (namespace: string | null, storageArgument: unknown): AsyncGenerator<Buffer> {
+    const storage = this.#storage.directory ?? storageArgument
+    return listStoredCores(storage as string, namespace === null ? {} : { namespace })
+  }
+
+  /** CoreSource: a core a remote peer asked for by discovery key, loaded passively from disk when it is there. */
+  openForPeer (dkey: Buffer, cb: (core: Feed | null, settled: () => void) => void): void {
+    const none = (): void => {}
+    if (this.closed) return cb(null, none)
+    const id = toHex(dkey)
+    const settled = (): void => this.#cache.peerSettled(id)
+    const cached = this.#cache.get(id)
+    if (cached !== undefined) {
+      this.#cache.expectPeer(id)
+      return cb(cached, settled)
+    }
+    this.#exists(dkey, exists => {
+      if (!exists || this.closed) return cb(null, none)
+      let core = this.#cache.get(id)
+      if (core === undefined) {
+        core = this.#create({
+          discoveryKey: dkey,
+          publicKey: null,
+          secretKey: null,
+          name: null,
+          createIfMissing: false,
+          readOnly: false,
+          exclusive: false,
+          coreOpts: {},
+          sharedCache: { data: true, tree: true },
+          original: { discoveryKey: dkey }
+        }, id)
+        this.#cache.addPassive(id, core, true)
+      } else {
+        this.#cache.expectPeer(id)
+      }
+      cb(core, settled)
+    })
+  }
+
+  /** Whether a core with this discovery key is loaded or has its `key` file in storage. */
+  #exists (dkey: Buffer, cb: (exists: boolean) => void): void {
+    const id = toHex(dkey)
+    if (this.#cache.has(id)) return process.nextTick(cb, true)
+    const file = this.#storage.open(coreFile(id, 'key'))
+    readExact(file, KEY_BYTES, (_, key) => file.close(() => cb(keyFileHolds(key, dkey))))
+  }
+
+  #idOf (request: CoreRequest): string | null {
+    if (request.discoveryKey !== null) return toHex(request.discoveryKey)
+    if (request.name !== null && this.#masterKey !== null) return toHex(discoveryKey(deriveKeyPair(this.#masterKey, request.name).publicKey))
+    return null
+  }
+
+  /** A new core for a request; it opens lazily, so a name asked for before ready finds its folder. */
+  #create (request: CoreRequest, id: string | null): Core {
+    let publicKey = request.publicKey
+    let dkey = request.discoveryKey
+    if (dkey === null && id !== null) {
+      publicKey = deriveKeyPair(this.#masterKey as Buffer, request.name as Buffer).publicKey
+      dkey = discoveryKey(publicKey)
+    }
+    const source: KeySource = {
+      discoveryKey: dkey,
+      publicKey,
+      name: request.name,
+      secretKey: request.secretKey,
+      createIfMissing: request.createIfMissing,
+      readOnly: request.readOnly
+    }
+    const previous = id === null ? undefined : this.#closingCores.get(id)
+    const keyFiles = new CoreKeyFiles((hex, file) => this.#storage.open(coreFile(hex, file)), source, (name, cb) => this.derive(name, cb), previous ?? null)
+    const core = new Core(keyFiles, publicKey, { ...this.#hypercoreOptions(request), createIfMissing: true }, request.readOnly, this.#lifecycle)
+    this.#requested.set(core, request.original)
+    core.ifAvailable.wait()
+    return core
+  }
+
+  #hypercoreOptions (request: CoreRequest): Feed.Options {
+    const coreOpts: Feed.Options = { ...this.#coreOpts, ...request.coreOpts }
+    const shared = this.#sharedCache
+    if (shared !== null) {
+      const cache: Record<string, unknown> = {}
+      for (const part of ['data', 'tree'] as const) {
+        const source = shared[part] as { namespace?: () => unknown } | undefined
+        if (source === undefined || source === null || !request.sharedCache[part]) continue
+        cache[part] = typeof source.namespace === 'function' ? source.namespace() : source
+      }
+      coreOpts.cache = cache
+    }
+    return coreOpts
+  }
+
+  #settlePending (): void {
+    for (const [nameHex, { core, holders }] of this.#pending) {
+      this.#pending.delete(nameHex)
+      const id = core.storeId ?? toHex(discoveryKey(deriveKeyPair(this.#masterKey as Buffer, Buffer.from(nameHex, 'hex')).publicKey))
+      if (holders.size === 0) this.#cache.addPassive(id, core)
+      for (const holder of holders) this.#cache.hold(id, core, holder)
+    }
+  }
+
+  /** Closes a core the cache has let go of; until it closed, a new instance of it waits. */
+  #closeForgotten (id: string, core: Feed): Promise<Error | null> {
+    const closing = closeCore(core)
+    this.#closingCores.set(id, closing)
+    closing.then(() => { if (this.#closingCores.get(id) === closing) this.#closingCores.delete(id) }, () => {})
+    return closing
+  }
+
+  #forget (core: Core): void {
+    this.#requested.delete(core)
+    const id = core.storeId
+    if (id !== null) this.#cache.delete(id, core)
+    for (const [nameHex, pending] of this.#pending) {
+      if (pending.core === core) this.#pending.delete(nameHex)
+    }
+  }
+
+  #createLifecycle (): CoreLifecycle {
+    return {
+      opened: core => {
+        const original = this.#requested.get(core)
+        this.#requested.delete(core)
+        this.emit('feed', core, original)
+        this.emit('core-open', core)
+        process.nextTick(() => core.ifAvailable.continue())
+      },
+      failed: core => {
+        core.ifAvailable.continue()
+        this.#forget(core)
+      },
+      closed: core => {
+        const opened = !this.#requested.has(core)
+        this.#forget(core)
+        if (opened) this.emit('core-close', core)
+      },
+      peersChanged: core => {
+        // A passive core whose last peer left may now be evicted.
+        if (core.peers.length === 0) this.#cache.trim()
+      }
+    }
+  }
+}
+
+function closeCore (core: Feed): Promise<Error | null> {
+  return new Promise(resolve => core.close((err: Error | null) => resolve(err ?? null)))
+}
