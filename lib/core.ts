@@ -89,15 +89,13 @@ export class Core extends Feed {
     const keyFiles = this.#keyFiles as CoreKeyFiles
     keyFiles.resolve((err, keys) => {
       if (err || !keys) {
-        // hypercore would only say "No hypercore is stored here", and has opened no file yet: fail
-        // with our coded error, release the key files, and error whatever was waiting for the core.
+        // hypercore would only say "No hypercore is stored here", and has opened no file yet (the key
+        // files closed themselves): fail with our coded error, and error whatever waits for the core.
         const error = err ?? new Error('No keys')
         this.writable = false
         this.readable = false
-        return keyFiles.keyStorage.close(() => {
-          (Feed.prototype as unknown as { _destroy: (err: Error) => void })._destroy.call(this, error)
-          cb(error)
-        })
+        ;(Feed.prototype as unknown as { _destroy: (err: Error) => void })._destroy.call(this, error)
+        return cb(error)
       }
       if (this.key === null) {
         this.key = keys.publicKey

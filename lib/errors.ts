@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'NOT_WRITABLE'
   | 'SESSION_CLOSED'
   | 'NO_INITIATOR'
+  | 'CORE_CONFLICT'
   // reading store folders without opening them
   | 'STORE_FOLDER_NOT_FOUND'
   | 'NOT_A_STORE'
@@ -100,6 +101,9 @@ export const SESSION_CLOSED = (): CorestoreError =>
 
 export const NO_INITIATOR = (): CorestoreError =>
   new CorestoreError('NO_INITIATOR', 'Cannot tell which side initiates this replication stream: pass { initiator: true | false } (or the Hyperswarm connection info as the second argument)')
+
+export const CORE_CONFLICT = (discoveryKeyHex: string): CorestoreError =>
+  new CorestoreError('CORE_CONFLICT', `Core ${discoveryKeyHex} was asked for by name before the store was ready and by key as well: the instance asked for by key is the store's; get it again after ready()`)
 
 export const STORE_FOLDER_NOT_FOUND = (directory: string): CorestoreError =>
   new CorestoreError('STORE_FOLDER_NOT_FOUND', `No such folder: ${directory}`)

@@ -46,7 +46,7 @@ export class CoreKeyFiles {
   readonly #source: KeySource
   readonly #derive: DeriveFunction
   readonly #files = new Map<string, RandomAccessStorage>()
-  /** Settles when an earlier instance of this core has closed its files. */
+  /** Reading waits for it: an earlier instance of the core closing, or the store's master key. Its rejection fails the resolve. */
   readonly #after: Promise<unknown> | null
   /** The source's, or derived from its name once the master key is known. */
   #discoveryKey: Buffer | null
@@ -60,8 +60,13 @@ export class CoreKeyFiles {
     this.#discoveryKey = source.discoveryKey
     this.#publicKey = source.publicKey
     this.resolve = thunky<ResolvedKeys>(cb => {
-      if (this.#after === null) return this.#load(cb)
-      this.#after.then(() => this.#load(cb), () => this.#load(cb))
+      // A failed resolve leaves no file open: hypercore never opens the virtual key storage then.
+      const done = (err: Error | null, keys?: ResolvedKeys): void => {
+        if (err === null) return cb(null, keys)
+        this.#closeFiles(() => cb(err))
+      }
+      if (this.#after === null) return this.#load(done)
+      this.#after.then(() => this.#load(done), (err: Error) => done(err))
     })
 
     this.keyStorage = new RandomAccessStorage({

@@ -80,13 +80,21 @@ export class Replicator {
     for (const core of cores) this.replicateCore(core, tracked)
 
     const ondiscoverykey = (dkey: Buffer): void => {
-      this.#source.openForPeer(dkey, (core, settled) => {
-        if (stream.destroyed) return settled()
-        if (core !== null) return this.replicateCore(core, tracked, settled)
-        // Another store sharing this stream may serve it: close only a channel nobody opened here.
-        if (!openedLocally(stream, dkey)) stream.close(dkey)
+      // Every store on this stream counts itself in before any of them answers (see startLookup).
+      const lookup = startLookup(stream, dkey)
+      process.nextTick(() => this.#source.openForPeer(dkey, (core, settled) => {
+        if (stream.destroyed) {
+          lookup.done(false)
+          return settled()
+        }
+        if (core !== null) {
+          lookup.done(true)
+          return this.replicateCore(core, tracked, settled)
+        }
+        // Other stores sharing this stream may serve it: the last to answer closes an unserved channel.
+        if (lookup.done(false) && !openedLocally(stream, dkey)) stream.close(dkey)
         settled()
-      })
+      }))
     }
     const onend = (): void => {
       this.#streams.delete(tracked)
@@ -126,6 +134,39 @@ function pipeRaw (raw: Duplex, stream: ProtocolStream): void {
   raw.on('close', () => stream.destroy())
   stream.on('error', () => raw.destroy())
   stream.on('close', () => raw.destroy())
+}
+
+/**
+ * The stores that share one stream (corestore@5 clients pass `{ stream }` to several) each look up a
+ * discovery key the remote asked for; only when every one of them answered without the core may the
+ * channel be closed, or a store still loading it from disk would lose it.
+ */
+const lookups = new WeakMap<ProtocolStream, Map<string, { pending: number, served: boolean }>>()
+
+function startLookup (stream: ProtocolStream, dkey: Buffer): { done: (served: boolean) => boolean } {
+  let byKey = lookups.get(stream)
+  if (byKey === undefined) {
+    byKey = new Map()
+    lookups.set(stream, byKey)
+  }
+  const id = dkey.toString('hex')
+  let state = byKey.get(id)
+  if (state === undefined) {
+    state = { pending: 0, served: false }
+    byKey.set(id, state)
+  }
+  state.pending++
+  const current = state
+  const table = byKey
+  return {
+    /** Records one answer; true when it was the last and nobody served the core. */
+    done: served => {
+      if (served) current.served = true
+      if (--current.pending > 0) return false
+      if (table.get(id) === current) table.delete(id)
+      return !current.served
+    }
+  }
 }
 
 function openedLocally (stream: ProtocolStream, dkey: Buffer): boolean {

@@ -6,7 +6,7 @@ import { CoreCache } from './cache'
 import type { CacheEntry, Holder } from './cache'
 import { Core } from './core'
 import type { CoreLifecycle } from './core'
-import { INVALID_OPTIONS, STORE_CLOSED } from './errors'
+import { CORE_CONFLICT, INVALID_OPTIONS, STORE_CLOSED } from './errors'
 import { ExclusiveLocks, lockCore } from './exclusive'
 import { readExact } from './files'
 import { listStoredCores } from './inspect'
@@ -57,6 +57,8 @@ export interface CacheView {
 interface PendingName {
   readonly core: Core
   readonly holders: Set<Holder>
+  /** Lets the core read its files once its discovery key is known, or fails it. */
+  readonly admit: (err: Error | null) => void
 }
 
 export interface StoreRoot {
@@ -89,6 +91,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
   #opening: Promise<void> | null = null
   #closing: Promise<void> | null = null
   #opened = false
+  #openError: Error | null = null
 
   constructor (storage: unknown, opts: StoreOptions) {
     super()
@@ -153,6 +156,12 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       }).then(() => {
         this.#opened = true
         this.#settlePending()
+      }, err => {
+        // Cores asked for by name wait for the master key: they fail with the reason it cannot be had.
+        this.#openError = err as Error
+        for (const { admit } of this.#pending.values()) admit(err as Error)
+        this.#pending.clear()
+        throw err
       })
       this.#opening.catch(() => {})
     }
@@ -163,8 +172,10 @@ export class StoreRoot extends EventEmitter implements CoreSource {
   close (): Promise<void> {
     if (this.#closing === null) {
       this.#replicator.destroyAll()
-      const cores = [...this.#cache.cores(), ...[...this.#pending.values()].map(p => p.core)]
+      const pending = [...this.#pending.values()]
       this.#pending.clear()
+      for (const { admit } of pending) admit(STORE_CLOSED())
+      const cores = [...this.#cache.cores(), ...pending.map(p => p.core)]
       this.#closing = Promise.all([...cores.map(closeCore), ...this.#closingCores.values()]).then(errors => {
         this.#cache.clear()
         const error = errors.find(err => err !== null)
@@ -186,8 +197,16 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       const nameHex = toHex(request.name as Buffer)
       let pending = this.#pending.get(nameHex)
       if (pending === undefined) {
-        pending = { core: this.#create(request, null), holders: new Set() }
+        let admit: (err: Error | null) => void = () => {}
+        const admitted = new Promise<void>((resolve, reject) => { admit = err => err === null ? resolve() : reject(err) })
+        pending = { core: this.#create(request, null, admitted), holders: new Set(), admit }
+        if (this.#openError !== null) {
+          admit(this.#openError)
+          return { core: pending.core, id: null }
+        }
         this.#pending.set(nameHex, pending)
+        // Today's API: a get before ready() opens the store itself.
+        this.open().catch(() => {})
       }
       pending.holders.add(holder)
       return { core: pending.core, id: null }
@@ -298,7 +317,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
   }
 
   /** A new core for a request; it opens lazily, so a name asked for before ready finds its folder. */
-  #create (request: CoreRequest, id: string | null): Core {
+  #create (request: CoreRequest, id: string | null, admitted: Promise<void> | null = null): Core {
     let publicKey = request.publicKey
     let dkey = request.discoveryKey
     if (dkey === null && id !== null) {
@@ -313,8 +332,9 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       createIfMissing: request.createIfMissing,
       readOnly: request.readOnly
     }
-    const previous = id === null ? undefined : this.#closingCores.get(id)
-    const keyFiles = new CoreKeyFiles((hex, file) => this.#storage.open(coreFile(hex, file)), source, (name, cb) => this.derive(name, cb), previous ?? null)
+    // Reading the key files waits for an earlier instance of the core to close, or for the master key.
+    const after = id === null ? admitted : this.#closingCores.get(id) ?? null
+    const keyFiles = new CoreKeyFiles((hex, file) => this.#storage.open(coreFile(hex, file)), source, (name, cb) => this.derive(name, cb), after)
     const core = new Core(keyFiles, publicKey, { ...this.#hypercoreOptions(request), createIfMissing: true }, request.readOnly, this.#lifecycle)
     this.#requested.set(core, request.original)
     core.ifAvailable.wait()
@@ -337,11 +357,18 @@ export class StoreRoot extends EventEmitter implements CoreSource {
   }
 
   #settlePending (): void {
-    for (const [nameHex, { core, holders }] of this.#pending) {
+    for (const [nameHex, { core, holders, admit }] of this.#pending) {
       this.#pending.delete(nameHex)
-      const id = core.storeId ?? toHex(discoveryKey(deriveKeyPair(this.#masterKey as Buffer, Buffer.from(nameHex, 'hex')).publicKey))
+      const id = toHex(discoveryKey(deriveKeyPair(this.#masterKey as Buffer, Buffer.from(nameHex, 'hex')).publicKey))
+      const other = this.#cache.peek(id)
+      if (other !== undefined && other !== core) {
+        // Asked for by key too, before ready: that instance is the store's; this one never opens.
+        admit(CORE_CONFLICT(id))
+        continue
+      }
       if (holders.size === 0) this.#cache.addPassive(id, core)
       for (const holder of holders) this.#cache.hold(id, core, holder)
+      admit(null)
     }
   }
 

@@ -87,7 +87,7 @@ export function childView (parent: View, opts: SessionOptions): View {
     namespaced = true
   }
   const given = opts.primaryKey ?? opts.masterKey
-  const masterKey = given === undefined ? parent.masterKey : parseMasterKey(given, opts.primaryKey !== undefined ? 'primaryKey' : 'masterKey')
+  const masterKey = given === undefined || given === null ? parent.masterKey : parseMasterKey(given, opts.primaryKey !== undefined ? 'primaryKey' : 'masterKey')
   return { name, namespaced, masterKey, readOnly: opts.writable === false || parent.readOnly, detach: opts.detach !== false }
 }
 
@@ -106,7 +106,7 @@ export function parseDefaultRequest (view: View, opts: unknown): CoreRequest {
 /** The request `opts` names, or null when it names no particular core (it would create a new one). */
 export function peekRequest (view: View, opts: unknown): CoreRequest | null {
   const given = normalizeGetArgument(opts)
-  if (!isGiven(given.keyPair) && !isGiven(given.key) && !isGiven(given.name) && !isGiven(given.discoveryKey)) return null
+  if (!isGiven(given.keyPair) && !isGiven(given.key) && !isGiven(given.name) && !isGiven(given.discoveryKey) && given.default !== true) return null
   return parse(view, opts, given, false)
 }
 
@@ -133,26 +133,24 @@ function parse (view: View, original: unknown, given: GetOptions, isDefault: boo
   }
   const byKey = (publicKey: Buffer, secretKey: Buffer | null): CoreRequest =>
     ({ ...base, discoveryKey: discoveryKey(publicKey), publicKey, secretKey, name: null })
-  const byName = (name: Buffer): CoreRequest =>
-    ({ ...base, discoveryKey: null, publicKey: null, secretKey: null, name })
+  const derived = (name: Buffer): CoreRequest => {
+    if (view.masterKey === null) return { ...base, discoveryKey: null, publicKey: null, secretKey: null, name }
+    // A session's own master key: store the pair itself, so the core reopens writable anywhere.
+    const pair = deriveKeyPair(view.masterKey, name)
+    return byKey(pair.publicKey, pair.secretKey)
+  }
 
   if (isGiven(given.keyPair)) {
     const pair = parseKeyPair(given.keyPair)
     return byKey(pair.publicKey, pair.secretKey)
   }
   if (isGiven(given.key)) return byKey(parseKey(given.key, 'key'), null)
-  if (isGiven(given.name)) {
-    const name = isDefault ? nameBytes(given.name) : qualifiedName(view, given.name)
-    if (view.masterKey === null) return byName(name)
-    // A session's own master key: store the pair itself, so the core reopens writable anywhere.
-    const pair = deriveKeyPair(view.masterKey, name)
-    return byKey(pair.publicKey, pair.secretKey)
-  }
-  if (given.default === true) return byName(nameBytes(view.name))
+  if (isGiven(given.name)) return derived(isDefault ? nameBytes(given.name) : qualifiedName(view, given.name))
+  if (given.default === true) return derived(nameBytes(view.name))
   if (isGiven(given.discoveryKey)) {
     return { ...base, discoveryKey: parseKey(given.discoveryKey, 'discoveryKey'), publicKey: null, secretKey: null, name: null, createIfMissing: false }
   }
-  return byName(randomBytes(32))
+  return derived(randomBytes(32))
 }
 
 function hypercoreOptions (given: GetOptions): Feed.Options {
@@ -181,7 +179,7 @@ function nameBytes (name: unknown): Buffer {
 }
 
 function namespaceName (name: unknown): string {
-  if (name instanceof Uint8Array) return Buffer.from(name).toString('hex')
+  if (name instanceof Uint8Array && name.byteLength > 0) return Buffer.from(name).toString('hex')
   if (typeof name !== 'string' || name.length === 0 || name.includes(NAME_SEPARATOR)) {
     throw INVALID_NAME(name, 'a non-empty namespace name without a NUL byte')
   }
