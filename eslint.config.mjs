@@ -5,7 +5,8 @@ import neostandard from 'neostandard'
  * run time); these rules are about what a module may load:
  *   bin → the entries (lib/index, lib/swarm)
  *   store (corestore.ts, view.ts) → root, keys, errors
- *   root → cache, core, storage modules, replication, exclusive, keys, errors
+ *   root → cache, refpool, core, storage modules, replication, exclusive, keys, errors
+ *   inner (the root under corestore@5's names) → root, view parsing
  *   replication never imports storage; core never imports the store; keys import only errors;
  *   storage modules know no network; hypercore and hypercore-protocol load only in lib/hypercore.ts.
  */
@@ -34,9 +35,11 @@ export default [
     why: 'the store talks to the root, not to its parts'
   }),
   layer(['lib/root.ts'], { modules: [...STORE, 'swarm'], why: 'the root knows no view and no network helper' }),
+  // corestore@5's inner took a get's raw options, so its adapter parses them as the root view does.
+  layer(['lib/inner.ts'], { modules: ['corestore', 'index', 'swarm'], why: 'the root knows no store and no network helper' }),
   layer(['lib/replication.ts'], { modules: [...STORAGE, ...STORE, 'root', 'cache', 'core', 'swarm'], why: 'replication asks its CoreSource for cores, never storage or the store' }),
   layer(['lib/core.ts', 'lib/exclusive.ts'], { modules: [...STORE, 'root', 'cache', 'replication', 'swarm'], why: 'a core never knows the store' }),
-  layer(['lib/cache.ts', 'lib/errors.ts'], { modules: [...STORE, 'root', 'core', 'replication', 'swarm', 'keys', ...STORAGE], why: 'a leaf module imports nothing local' }),
+  layer(['lib/cache.ts', 'lib/refpool.ts', 'lib/errors.ts'], { modules: [...STORE, 'root', 'core', 'replication', 'swarm', 'keys', ...STORAGE], why: 'a leaf module imports nothing local' }),
   layer(['lib/keys.ts'], { modules: [...STORE, 'root', 'cache', 'core', 'replication', 'swarm', ...STORAGE, 'exclusive'], why: 'keys import nothing local but errors' }),
   layer(STORAGE.map(name => `lib/${name}.ts`), {
     modules: [...STORE, 'root', 'cache', 'core', 'replication', 'swarm', 'hypercore'],

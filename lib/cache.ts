@@ -17,7 +17,7 @@ export interface CoreCacheOptions<C> {
 }
 
 interface Entry<C> {
-  readonly core: C
+  core: C
   /** The views that asked for it. */
   readonly holders: Set<Holder>
   /** References counted from outside (corestore@5's `cache.increment`). */
@@ -80,12 +80,16 @@ export class CoreCache<C> {
     return entry === undefined ? 0 : references(entry)
   }
 
-  /** Caches a core nobody holds; `forPeer` keeps it from eviction until `peerSettled`. */
-  addPassive (id: string, core: C, forPeer = false): void {
-    const entry: Entry<C> = { core, holders: new Set(), refs: 0, awaitingPeers: forPeer ? 1 : 0 }
+  /**
+   * Caches a core nobody holds. `forPeer` keeps it from eviction until `peerSettled`; `spare` makes
+   * room before inserting, so the new core itself is not evicted (corestore@5's refpool `set`).
+   */
+  addPassive (id: string, core: C, opts: { forPeer?: boolean, spare?: boolean } = {}): void {
+    if (opts.spare === true) this.#trimTo(this.#opts.maxPassive - 1)
+    const entry: Entry<C> = { core, holders: new Set(), refs: 0, awaitingPeers: opts.forPeer === true ? 1 : 0 }
     this.#entries.set(id, entry)
     this.#passive.set(id, entry)
-    this.trim()
+    if (opts.spare !== true) this.trim()
   }
 
   /** Records that `holder` uses the core, caching it when it is new; returns false when it already did. */
@@ -152,6 +156,28 @@ export class CoreCache<C> {
     this.#passive.delete(id)
   }
 
+  /** Puts another core in a cached core's place, keeping its holders (corestore@5's refpool `set`). */
+  replace (id: string, core: C): void {
+    const entry = this.#entries.get(id)
+    if (entry !== undefined) entry.core = core
+  }
+
+  /** Evicts the least recently used passive core that may close now; returns it, or null when none may. */
+  evictOne (): C | null {
+    for (const [id, entry] of this.#passive) {
+      if (!this.#mayClose(entry)) continue
+      this.#passive.delete(id)
+      this.#entries.delete(id)
+      this.#opts.evict(entry.core, id)
+      return entry.core
+    }
+    return null
+  }
+
+  ids (): IterableIterator<string> {
+    return this.#entries.keys()
+  }
+
   * activeCores (): IterableIterator<C> {
     for (const entry of this.#entries.values()) {
       if (references(entry) > 0) yield entry.core
@@ -164,8 +190,12 @@ export class CoreCache<C> {
 
   /** Closes least recently used passive cores that may close, until at most `maxPassive` remain. */
   trim (): void {
+    this.#trimTo(this.#opts.maxPassive)
+  }
+
+  #trimTo (limit: number): void {
     for (const [id, entry] of this.#passive) {
-      if (this.#passive.size <= this.#opts.maxPassive) return
+      if (this.#passive.size <= limit) return
       if (!this.#mayClose(entry)) continue
       this.#passive.delete(id)
       this.#entries.delete(id)

@@ -1,14 +1,15 @@
 // The public class: the corestore@5 API and today's names for it, over one store root and one view.
 import { EventEmitter } from 'events'
-import type { ProtocolStream } from './hypercore'
+import type { Feed, ProtocolStream } from './hypercore'
 import type { Core } from './core'
 import { STORE_CLOSED } from './errors'
 import type { Callback } from './errors'
 import { randomBytes, toHex } from './keys'
 import type { KeyPair } from './keys'
 import type { ReplicationOptions } from './replication'
-import { StoreRoot } from './root'
-import type { CacheView, RootEvents, StoreOptions } from './root'
+import { InnerCorestore } from './inner'
+import type { RefPool } from './refpool'
+import type { RootEvents, StoreOptions } from './root'
 import type { StorageFunction } from './storage'
 import { childView, namedKeyPair, parseDefaultRequest, parseGetRequest, peekRequest, rootView } from './view'
 import type { GetOptions, SessionOptions, View } from './view'
@@ -56,7 +57,7 @@ class Corestore extends EventEmitter {
   /** corestore@5 compatibility: the store behind a view. */
   readonly store: Corestore
 
-  readonly #root: StoreRoot
+  readonly #root: InnerCorestore
   readonly #view: View
   readonly #parent: Corestore | null
   /** The cores this view asked for, by hex discovery key. */
@@ -67,22 +68,30 @@ class Corestore extends EventEmitter {
 
   constructor (storage: string | StorageFunction, opts?: CorestoreOptions)
   /** @internal A view of an existing store: a namespace or session of `parent`. */
-  constructor (root: StoreRoot, view: View, parent: Corestore)
-  constructor (storage: string | StorageFunction | StoreRoot, opts: CorestoreOptions | View = {}, parent: Corestore | null = null) {
+  constructor (root: InnerCorestore, view: View, parent: Corestore)
+  constructor (storage: string | StorageFunction | InnerCorestore, opts: CorestoreOptions | View = {}, parent: Corestore | null = null) {
     super()
     this.setMaxListeners(0)
     this.store = this
-    if (storage instanceof StoreRoot) {
+    const legacyInner = (opts as { inner?: unknown } | null)?.inner
+    if (storage instanceof InnerCorestore) {
       this.#root = storage
       this.#view = opts as View
       this.#parent = parent
       this.storage = (parent as Corestore).storage
+    } else if (legacyInner instanceof InnerCorestore) {
+      // corestore@5 made its namespaces as new Corestore(storage, { inner, parent, name }).
+      const legacy = opts as { name?: unknown, parent?: unknown }
+      this.#root = legacyInner
+      this.#view = rootView({ name: legacy.name })
+      this.#parent = legacy.parent instanceof Corestore ? legacy.parent : null
+      this.storage = storage as string | StorageFunction
     } else {
       const storeOpts = opts as CorestoreOptions
-      this.#root = new StoreRoot(storage, storeOpts)
+      this.#root = new InnerCorestore(storage, storeOpts)
       this.#view = rootView(storeOpts)
       this.#parent = null
-      this.storage = storage
+      this.storage = storage as string | StorageFunction
     }
     this.name = this.#view.name
 
@@ -95,9 +104,22 @@ class Corestore extends EventEmitter {
     this.#unlisten = () => { for (const off of offs) off() }
   }
 
-  /** corestore@5's `store.cache`: `has(id)`, `get(id)`, `entry(id).refs`, `size`. */
-  get cache (): CacheView {
+  /**
+   * @deprecated corestore@5's `store.cache` (a refpool): `increment(id)`, `decrement(id)`, `get`, `set`,
+   * `delete`, `has`, `entry(id).refs`, `entries`, `size`. Hold cores with `get()` and release them by
+   * closing the view or session that got them.
+   */
+  get cache (): RefPool<Feed> {
     return this.#root.cache
+  }
+
+  /**
+   * @deprecated corestore@5's `store.inner`: the state all views of the store share, with the members
+   * its clients reached (`_deriveSecret`, `_injectIntoReplicationStreams`, `cache`, ...). Use the
+   * store's own API instead: `createKeyPair`, `replicate`, `get`, `session`.
+   */
+  get inner (): InnerCorestore {
+    return this.#root
   }
 
   get opened (): boolean {
@@ -133,8 +155,9 @@ class Corestore extends EventEmitter {
     return this.#acquire(parseDefaultRequest(this.#view, opts))
   }
 
-  namespace (name?: string | Buffer | Uint8Array): Corestore {
-    return this.session({ namespace: name ?? randomBytes(32) })
+  /** A view below this one; with no name (or any falsy one, as corestore@5) a random one. */
+  namespace (name?: string | Buffer | Uint8Array | null): Corestore {
+    return this.session({ namespace: name === undefined || name === null || name === '' ? randomBytes(32) : name })
   }
 
   session (opts: SessionOptions = {}): Corestore {
@@ -166,9 +189,14 @@ class Corestore extends EventEmitter {
     return this.#root.storedCores(this.#view.namespaced ? this.#view.name : null, this.storage)
   }
 
-  /** The cores this view opened, by hex discovery key. */
+  /** The cores this view opened, by hex discovery key (at the root, with cores cached from outside the store). */
   list (): Map<string, Core> {
-    return new Map(this.#opened)
+    const list = new Map(this.#opened)
+    if (this.#parent !== null) return list
+    for (const core of this.#root.foreignCores()) {
+      if (core.discoveryKey !== null) list.set(toHex(core.discoveryKey), core as Core)
+    }
+    return list
   }
 
   isLoaded (opts?: GetOptions | Buffer | Uint8Array | string): boolean {
@@ -188,7 +216,8 @@ class Corestore extends EventEmitter {
     if (this.#closing === null) {
       this.#unlisten()
       if (this.#parent === null) {
-        this.#closing = this.#root.close()
+        // The closed cores are dropped, so nothing that still refers to this view keeps them in memory.
+        this.#closing = this.#root.close().finally(() => this.#opened.clear())
       } else {
         const parent = this.#parent
         this.#closing = this.#release().then(() => {

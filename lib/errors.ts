@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'SESSION_CLOSED'
   | 'NO_INITIATOR'
   | 'CORE_CONFLICT'
+  | 'NOT_READY'
   // reading store folders without opening them
   | 'STORE_FOLDER_NOT_FOUND'
   | 'NOT_A_STORE'
@@ -104,6 +105,9 @@ export const NO_INITIATOR = (): CorestoreError =>
 
 export const CORE_CONFLICT = (discoveryKeyHex: string): CorestoreError =>
   new CorestoreError('CORE_CONFLICT', `Core ${discoveryKeyHex} was asked for by name before the store was ready and by key as well: the instance asked for by key is the store's; get it again after ready()`)
+
+export const NOT_READY = (what: string): CorestoreError =>
+  new CorestoreError('NOT_READY', `The corestore is not ready yet (await store.ready() first): ${what}`)
 
 export const STORE_FOLDER_NOT_FOUND = (directory: string): CorestoreError =>
   new CorestoreError('STORE_FOLDER_NOT_FOUND', `No such folder: ${directory}`)

@@ -10,8 +10,8 @@ export interface KeyPair {
 export const KEY_BYTES = 32
 export const SECRET_KEY_BYTES = 64
 
-// corestore@5 derives with derive-key's framing: "<ascii length of namespace>\n<namespace>".
-const DERIVATION_PREFIX = Buffer.from('9\ncorestore', 'ascii')
+/** The derive-key namespace corestore@5 derives core key pairs in. */
+const CORESTORE_NAMESPACE = 'corestore'
 const HYPERCORE = Buffer.from('hypercore', 'ascii')
 
 export function randomBytes (n: number): Buffer {
@@ -20,10 +20,24 @@ export function randomBytes (n: number): Buffer {
   return buf
 }
 
+/**
+ * derive-key@1, as corestore@5 used it (`inner._deriveSecret`): BLAKE2b-256 keyed with the master key
+ * over "<ascii length of namespace>\n<namespace>" (ascii) followed by the input (a string as UTF-8).
+ */
+export function deriveSecret (masterKey: Buffer, namespace: string, input: Buffer | string): Buffer {
+  const out = Buffer.alloc(32)
+  const framing = Buffer.from(Buffer.byteLength(namespace, 'ascii') + '\n' + namespace, 'ascii')
+  sodium.crypto_generichash_batch(out, [framing, Buffer.isBuffer(input) ? input : Buffer.from(input)], masterKey)
+  return out
+}
+
 /** The ed25519 key pair of the core called `name` under `masterKey` (corestore@5 byte-exact). */
 export function deriveKeyPair (masterKey: Buffer, name: Buffer): KeyPair {
-  const seed = Buffer.alloc(sodium.crypto_sign_SEEDBYTES)
-  sodium.crypto_generichash_batch(seed, [DERIVATION_PREFIX, name], masterKey)
+  return keyPairFromSeed(deriveSecret(masterKey, CORESTORE_NAMESPACE, name))
+}
+
+/** The ed25519 key pair of a 32-byte seed (hypercore-crypto's `keyPair(seed)`). */
+export function keyPairFromSeed (seed: Buffer): KeyPair {
   const publicKey = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES)
   const secretKey = Buffer.alloc(sodium.crypto_sign_SECRETKEYBYTES)
   sodium.crypto_sign_seed_keypair(publicKey, secretKey, seed)

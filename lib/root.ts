@@ -1,9 +1,10 @@
 // The state every view of one store shares, and the actions on it: open and close, acquire a core for
 // a holder and release a holder, lock a core, replicate. It is what corestore@5 exposed as `store.inner`.
 import { EventEmitter } from 'events'
+import type RandomAccessStorage = require('random-access-storage')
 import type { Feed, ProtocolStream } from './hypercore'
 import { CoreCache } from './cache'
-import type { CacheEntry, Holder } from './cache'
+import type { Holder } from './cache'
 import { Core } from './core'
 import type { CoreLifecycle } from './core'
 import { CORE_CONFLICT, INVALID_OPTIONS, STORE_CLOSED } from './errors'
@@ -16,8 +17,9 @@ import { deriveKeyPair, discoveryKey, KEY_BYTES, parseMasterKey, toHex } from '.
 import type { KeyPair } from './keys'
 import { coreFile, keyFileHolds } from './layout'
 import { loadOrCreateMasterKey } from './master-key'
+import { RefPool } from './refpool'
 import { Replicator, resolveReplicationArgs } from './replication'
-import type { CoreSource } from './replication'
+import type { CoreSource, ReplicationOptions } from './replication'
 import { resolveStorage } from './storage'
 import type { ResolvedStorage } from './storage'
 import type { CoreRequest } from './view'
@@ -46,14 +48,6 @@ export interface RootEvents {
   error: (err: Error) => void
 }
 
-/** The cache as corestore@5's `store.cache` showed it: what hyperdrive-era code reads. */
-export interface CacheView {
-  has (id: string): boolean
-  get (id: string): Feed | undefined
-  entry (id: string): CacheEntry<Feed> | undefined
-  readonly size: number
-}
-
 interface PendingName {
   readonly core: Core
   readonly holders: Set<Holder>
@@ -75,10 +69,14 @@ export interface StoreRoot {
 
 export class StoreRoot extends EventEmitter implements CoreSource {
   readonly #storage: ResolvedStorage
+  readonly #options: StoreOptions
   readonly #coreOpts: Feed.Options
   readonly #sharedCache: { data?: unknown, tree?: unknown } | null
   readonly #cache: CoreCache<Feed>
   readonly #replicator: Replicator
+  readonly #refPool: RefPool<Feed>
+  /** Cores made outside the store and cached through corestore@5's `cache.set` (the SDKs' in-memory cores). */
+  readonly #foreign = new Set<Feed>()
   readonly #locks = new ExclusiveLocks()
   /** Named cores asked for before the master key was known, by hex name, until they have a discovery key. */
   readonly #pending = new Map<string, PendingName>()
@@ -107,6 +105,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       if (!OWN_OPTIONS.has(key)) coreOpts[key] = value
     }
     this.#coreOpts = coreOpts
+    this.#options = opts
     this.#sharedCache = opts.cache ?? null
     this.#cache = new CoreCache<Feed>({
       maxPassive: cacheSize,
@@ -117,6 +116,11 @@ export class StoreRoot extends EventEmitter implements CoreSource {
     })
     this.#lifecycle = this.#createLifecycle()
     this.#replicator = new Replicator(this, this.#coreOpts)
+    this.#refPool = new RefPool(this.#cache, {
+      adopt: (id, core) => this.#adopt(id, core),
+      close: (id, core) => { this.#closeForgotten(id, core).catch(() => {}) },
+      idOf: core => core.discoveryKey === null ? null : toHex(core.discoveryKey)
+    })
   }
 
   get opened (): boolean {
@@ -132,15 +136,22 @@ export class StoreRoot extends EventEmitter implements CoreSource {
     return this.#masterKey
   }
 
-  /** The cache as corestore@5's `store.cache` showed it. */
-  get cache (): CacheView {
-    const cache = this.#cache
-    return {
-      has: id => cache.has(id),
-      get: id => cache.get(id),
-      entry: id => cache.entry(id),
-      get size () { return cache.size }
-    }
+  /**
+   * @deprecated corestore@5's `store.cache` (a refpool): `increment(id)`, `decrement(id)`, `get`,
+   * `set`, `delete`, `entry(id).refs`... Hold cores through views and sessions instead.
+   */
+  get cache (): RefPool<Feed> {
+    return this.#refPool
+  }
+
+  /** The options the store was made with. */
+  get options (): Readonly<StoreOptions> {
+    return this.#options
+  }
+
+  /** Opens a file of the store by its path relative to the store root (`master_key`, `7e/03/7e03…/tree`). */
+  get storageFunction (): (name: string) => RandomAccessStorage {
+    return this.#storage.open
   }
 
   /** Loads (or creates) the master key; every later call gets the same promise. */
@@ -191,6 +202,11 @@ export class StoreRoot extends EventEmitter implements CoreSource {
    * is `id`, or null while a name waits for the master key (the core knows it once it is ready).
    */
   acquire (request: CoreRequest, holder: Holder): { core: Core, id: string | null } {
+    return this.#load(request, holder)
+  }
+
+  /** A core held by nobody: passive, evicted once idle. */
+  #load (request: CoreRequest, holder: Holder | null): { core: Core, id: string | null } {
     if (this.closed) throw STORE_CLOSED()
     const id = this.#idOf(request)
     if (id === null) {
@@ -208,12 +224,18 @@ export class StoreRoot extends EventEmitter implements CoreSource {
         // Today's API: a get before ready() opens the store itself.
         this.open().catch(() => {})
       }
-      pending.holders.add(holder)
+      if (holder !== null) pending.holders.add(holder)
       return { core: pending.core, id: null }
     }
     // A core cached from outside the store (corestore@5's `cache.set`) is handed out as it is.
-    const core = (this.#cache.get(id) as Core | undefined) ?? this.#create(request, id)
-    this.#cache.hold(id, core, holder)
+    const cached = this.#cache.get(id) as Core | undefined
+    if (cached !== undefined) {
+      if (holder !== null) this.#cache.hold(id, cached, holder)
+      return { core: cached, id }
+    }
+    const core = this.#create(request, id)
+    if (holder !== null) this.#cache.hold(id, core, holder)
+    else this.#cache.addPassive(id, core, { spare: true })
     return { core, id }
   }
 
@@ -258,7 +280,30 @@ export class StoreRoot extends EventEmitter implements CoreSource {
    */
   replicateFor (first: unknown, second: unknown, cores: Iterable<Feed> | null): ProtocolStream {
     const args = resolveReplicationArgs(first, second)
-    return this.#replicator.replicate(args, cores ?? [...this.#cache.activeCores()])
+    return this.#replicator.replicate(args, cores ?? this.#sharedCores())
+  }
+
+  /** Replicates over a stream that already exists (corestore@5's `inner.replicate(isInitiator, cores, opts)`). */
+  replicateOver (isInitiator: boolean, cores: Iterable<Feed> | null, opts: ReplicationOptions): ProtocolStream {
+    return this.#replicator.replicate({ initiator: isInitiator, opts: { ...opts, stream: undefined }, stream: opts.stream ?? null, raw: null }, cores ?? this.#sharedCores())
+  }
+
+  /** Adds a core to every open replication stream (corestore@5's `_injectIntoReplicationStreams`). */
+  attachToStreams (core: Feed): void {
+    this.#replicator.attach(core)
+  }
+
+  /** The cores made outside the store and cached through `cache.set`. */
+  foreignCores (): IterableIterator<Feed> {
+    return this.#foreign.values()
+  }
+
+  /**
+   * The core a request names, loaded if need be, held by no view (corestore@5's `inner.get`): it is
+   * passive and may be evicted once idle.
+   */
+  acquirePassive (request: CoreRequest): Feed {
+    return this.#load(request, null).core
   }
 
   /** The discovery keys stored on disk (in one namespace path, when given). Folder storage only. */
@@ -278,7 +323,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       this.#cache.expectPeer(id)
       return cb(cached, settled)
     }
-    this.#exists(dkey, exists => {
+    this.exists(dkey, exists => {
       if (!exists || this.closed) return cb(null, none)
       let core = this.#cache.get(id)
       if (core === undefined) {
@@ -294,7 +339,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
           sharedCache: { data: true, tree: true },
           original: { discoveryKey: dkey }
         }, id)
-        this.#cache.addPassive(id, core, true)
+        this.#cache.addPassive(id, core, { forPeer: true })
       } else {
         this.#cache.expectPeer(id)
       }
@@ -303,7 +348,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
   }
 
   /** Whether a core with this discovery key is loaded or has its `key` file in storage. */
-  #exists (dkey: Buffer, cb: (exists: boolean) => void): void {
+  exists (dkey: Buffer, cb: (exists: boolean) => void): void {
     const id = toHex(dkey)
     if (this.#cache.has(id)) return process.nextTick(cb, true)
     const file = this.#storage.open(coreFile(id, 'key'))
@@ -370,6 +415,24 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       for (const holder of holders) this.#cache.hold(id, core, holder)
       admit(null)
     }
+  }
+
+  /** Every core a view holds, and the cores cached from outside: what a stream of the whole store starts with. */
+  #sharedCores (): Feed[] {
+    return [...this.#cache.activeCores(), ...this.#foreign]
+  }
+
+  /** Watches a core made outside the store, so the cache forgets it when it closes. */
+  #adopt (id: string, core: Feed): void {
+    if (core instanceof Core || this.#foreign.has(core)) return
+    this.#foreign.add(core)
+    const onPeerRemove = (): void => { if (core.peers.length === 0) this.#cache.trim() }
+    core.on('peer-remove', onPeerRemove)
+    core.once('close', () => {
+      this.#foreign.delete(core)
+      core.removeListener('peer-remove', onPeerRemove)
+      this.#cache.delete(id, core)
+    })
   }
 
   /** Closes a core the cache has let go of; until it closed, a new instance of it waits. */

@@ -144,7 +144,12 @@ function parse (view: View, original: unknown, given: GetOptions, isDefault: boo
     const pair = parseKeyPair(given.keyPair)
     return byKey(pair.publicKey, pair.secretKey)
   }
-  if (isGiven(given.key)) return byKey(parseKey(given.key, 'key'), null)
+  if (isGiven(given.key)) {
+    const publicKey = parseKey(given.key, 'key')
+    // corestore@5 handed `secretKey` to hypercore, which opened the core writable with it.
+    if (isGiven(given.secretKey)) return byKey(publicKey, parseKeyPair({ publicKey, secretKey: given.secretKey }).secretKey)
+    return byKey(publicKey, null)
+  }
   if (isGiven(given.name)) return derived(isDefault ? nameBytes(given.name) : qualifiedName(view, given.name))
   if (given.default === true) return derived(nameBytes(view.name))
   if (isGiven(given.discoveryKey)) {
@@ -168,8 +173,12 @@ function normalizeGetArgument (opts: unknown): GetOptions {
   return opts as GetOptions
 }
 
-function isGiven<T> (value: T | null | undefined): value is T {
-  return value !== undefined && value !== null
+/**
+ * As corestore@5: any falsy key, key pair, name or discovery key means "not given" (Hyperspace's RPC
+ * sends an absent name as ''). Values that are wrong in every reading (a 31-byte key) still fail.
+ */
+function isGiven<T> (value: T | null | undefined | '' | 0 | false): value is T {
+  return Boolean(value)
 }
 
 function nameBytes (name: unknown): Buffer {

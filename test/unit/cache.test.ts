@@ -119,7 +119,7 @@ test('busy passive cores are skipped by trim and evicted later, once idle, when 
 
 test('a core added for a peer is not evicted until the peer settles', () => {
   const { cache, evicted } = cacheOf(0)
-  cache.addPassive('id-a', core('a'), true)
+  cache.addPassive('id-a', core('a'), { forPeer: true })
   cache.trim()
   assert.deepEqual(evicted, [])
   assert.ok(cache.has('id-a'))

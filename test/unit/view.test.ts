@@ -136,10 +136,15 @@ test('{ name } in a namespace is qualified by the namespace path and a NUL byte'
   assert.deepEqual(qualifiedName(namespaced('a'), Buffer.from([1, 2])), Buffer.from([0x61, 0, 1, 2]))
 })
 
-test('an empty or non-string name is INVALID_NAME', () => {
-  for (const name of ['', Buffer.alloc(0), 42 as unknown as string]) {
+test('an empty Buffer or a non-string name is INVALID_NAME; a falsy name is no name, as in corestore@5', () => {
+  for (const name of [Buffer.alloc(0), 42 as unknown as string]) {
     assert.throws(() => parseGetRequest(root(), { name }), { code: 'INVALID_NAME' })
     assert.throws(() => parseGetRequest(namespaced('a'), { name }), { code: 'INVALID_NAME' })
+  }
+  for (const name of ['', null, 0 as unknown as string]) {
+    const request = parseGetRequest(root(), { name })
+    assert.equal(request.name?.length, 32, `${String(name)}: a new core with a random 32-byte name`)
+    assert.notDeepEqual(parseGetRequest(root(), { name }).name, request.name)
   }
 })
 
