@@ -269,6 +269,12 @@ namespace Corestore {
   export type StoreInspection = import('./inspect').StoreInspection
   export type ListOptions = import('./inspect').ListOptions
   export type InspectOptions = import('./inspect').InspectOptions
+  /** @deprecated corestore@5's `store.inner`; see `Corestore#inner`. */
+  export type InnerCorestore = import('./inner').InnerCorestore
+  /** @deprecated corestore@5's refpool `store.cache`; see `Corestore#cache`. */
+  export type RefPool = import('./refpool').RefPool<Feed>
+  /** @deprecated An entry of corestore@5's refpool. */
+  export type RefPoolEntry = import('./refpool').RefPoolEntry<Feed>
 }
 
 export { Corestore }
