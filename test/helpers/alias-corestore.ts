@@ -7,6 +7,11 @@
  * Those suites were written for tape@4 (tape@5 ends async tests on their own and fails every later
  * assertion), so CORESTORE_ALIAS_TAPE can point `require('tape')` at a tape@4 copy as well, and
  * CORESTORE_ALIAS_SKIP_TESTS (a JSON array of test names) registers those tests as skipped.
+ *
+ * CORESTORE_ALIAS_TOLERATED_REJECTIONS (a JSON array of regular expressions) lets the unhandled
+ * rejections whose stack matches one of them pass, as node <= 14 did (a warning, not a crash), for
+ * known races inside a suite's dependencies; they are listed at exit. Any other unhandled rejection
+ * still ends the process, as node's default does.
  * Loaded without CORESTORE_ALIAS_TARGET it changes nothing and only exports the variables' names.
  */
 import Module = require('module')
@@ -14,8 +19,11 @@ import Module = require('module')
 export const TARGET_ENV = 'CORESTORE_ALIAS_TARGET'
 export const TAPE_ENV = 'CORESTORE_ALIAS_TAPE'
 export const SKIP_TESTS_ENV = 'CORESTORE_ALIAS_SKIP_TESTS'
+export const TOLERATED_REJECTIONS_ENV = 'CORESTORE_ALIAS_TOLERATED_REJECTIONS'
 /** The stderr line, printed at exit, that says which file `require('corestore')` loaded and how often. */
 export const REPORT_PREFIX = '# corestore alias:'
+/** The stderr line, printed at exit, that lists the tolerated rejections (their first stack lines). */
+export const TOLERATED_PREFIX = '# corestore alias tolerated:'
 
 /** The parts of node's CommonJS loader that are not in its typings. */
 interface Loader {
@@ -80,17 +88,35 @@ function skipping (tape: Tape, names: ReadonlySet<string>): Tape {
   return filtered
 }
 
-function parseSkipTests (json: string | undefined): Set<string> {
-  if (json === undefined || json === '') return new Set()
-  const names: unknown = JSON.parse(json)
-  if (!Array.isArray(names) || !names.every(name => typeof name === 'string')) {
-    throw new TypeError(`${SKIP_TESTS_ENV} must be a JSON array of test names, got ${json}`)
+/**
+ * Lets unhandled rejections that match `patterns` pass and rethrows any other (node's default, which
+ * a listener would otherwise turn off).
+ */
+export function tolerateRejections (patterns: readonly RegExp[]): void {
+  const tolerated: string[] = []
+  process.on('unhandledRejection', reason => {
+    const stack = reason instanceof Error ? String(reason.stack) : String(reason)
+    if (!patterns.some(pattern => pattern.test(stack))) throw reason
+    tolerated.push(stack.split('\n').slice(0, 2).map(line => line.trim()).join(' '))
+  })
+  process.on('exit', () => {
+    process.stderr.write(`${TOLERATED_PREFIX} ${JSON.stringify(tolerated)}\n`)
+  })
+}
+
+function parseStrings (name: string, json: string | undefined): string[] {
+  if (json === undefined || json === '') return []
+  const strings: unknown = JSON.parse(json)
+  if (!Array.isArray(strings) || !strings.every(item => typeof item === 'string')) {
+    throw new TypeError(`${name} must be a JSON array of strings, got ${json}`)
   }
-  return new Set(names)
+  return strings
 }
 
 const target = process.env[TARGET_ENV]
 if (target !== undefined && target !== '') {
   const tape = process.env[TAPE_ENV]
-  installAlias(target, tape === undefined || tape === '' ? null : tape, parseSkipTests(process.env[SKIP_TESTS_ENV]))
+  installAlias(target, tape === undefined || tape === '' ? null : tape, new Set(parseStrings(SKIP_TESTS_ENV, process.env[SKIP_TESTS_ENV])))
+  const tolerated = parseStrings(TOLERATED_REJECTIONS_ENV, process.env[TOLERATED_REJECTIONS_ENV])
+  if (tolerated.length > 0) tolerateRejections(tolerated.map(source => new RegExp(source)))
 }
