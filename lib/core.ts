@@ -3,11 +3,20 @@ import { NOT_WRITABLE } from './errors'
 import type { Callback } from './errors'
 import { discoveryKey, toHex } from './keys'
 import type { CoreKeyFiles } from './key-files'
+import { guardOpen, isIoError, reloadState, watchOpenReads } from './core-state'
+import type { OpenReads } from './core-state'
 
 /** hypercore@9's download selection, which `undownload` takes back; awaitable when no callback was given. */
 export type Download = object & PromiseLike<void> & { catch: Promise<void>['catch'] }
 
 const noop = (): void => {}
+
+/** hypercore@9's internal steps the Core hooks into (not in its typings). */
+interface FeedSteps {
+  _append (batch: unknown[], cb: Callback): void
+  _roots (index: number, cb: (err: Error | null, roots?: unknown[]) => void): void
+}
+const feedSteps = Feed.prototype as unknown as FeedSteps
 
 /**
  * What the store learns of each core it made, through one shared object rather than listeners and
@@ -35,13 +44,17 @@ export class Core extends Feed {
   #keyFiles: CoreKeyFiles | null = null
   #readOnly = false
   #lifecycle: CoreLifecycle | null = null
+  #openReads: OpenReads = { opened: false, failed: null }
 
   constructor (keyFiles: CoreKeyFiles, key: Buffer | null, opts: Feed.Options, readOnly: boolean, lifecycle: CoreLifecycle) {
+    const openReads: OpenReads = { opened: false, failed: null }
     super(name => {
       if (name === 'key') return keyFiles.keyStorage
       if (name === 'secret_key') return keyFiles.secretKeyStorage
-      return keyFiles.openFile(name)
+      return watchOpenReads(keyFiles.openFile(name), openReads)
     }, key, opts)
+    this.#openReads = openReads
+    guardOpen(this, openReads)
     this.#keyFiles = keyFiles
     this.#readOnly = readOnly
     this.#lifecycle = lifecycle
@@ -59,6 +72,7 @@ export class Core extends Feed {
     if (lifecycle !== null) {
       switch (event) {
         case 'ready':
+          this.#openReads.opened = true
           lifecycle.opened(this)
           break
         case 'error':
@@ -102,6 +116,34 @@ export class Core extends Feed {
         this.discoveryKey = discoveryKey(keys.publicKey)
       }
       super._open(cb)
+    })
+  }
+
+  /**
+   * hypercore@9 opens a core one block shorter when it cannot read its root nodes, and reads some
+   * files treating any error as "not there". An I/O error while opening fails the open instead (the
+   * core can be asked for again); a node that is really missing keeps hypercore's own recovery.
+   */
+  _roots (index: number, cb: (err: Error | null, roots?: unknown[]) => void): void {
+    const reads = this.#openReads
+    if (!reads.opened && reads.failed !== null) return process.nextTick(cb, reads.failed)
+    feedSteps._roots.call(this, index, (err, roots) => {
+      if (err !== null && !reads.opened && reads.failed === null && isIoError(err)) reads.failed = err
+      cb(err, roots)
+    })
+  }
+
+  /** An append whose writes failed leaves the state that is on disk, not hypercore's advanced one. */
+  _append (batch: unknown[], cb: Callback): void {
+    if (!this.opened || !this.writable) return feedSteps._append.call(this, batch, cb)
+    feedSteps._append.call(this, batch, err => err ? this.#recover(err, cb) : cb(null))
+  }
+
+  /** Reloads the state from the files after a failed write; a core whose files cannot be read closes. */
+  #recover (err: Error, cb: Callback): void {
+    reloadState(this, reloadErr => {
+      if (reloadErr === null) return cb(err)
+      super.close(() => cb(err))
     })
   }
 
@@ -197,13 +239,22 @@ export class Core extends Feed {
   override clear (start: number, end: number | null | undefined, cb: Callback): void
   override clear (start: number, end: number | null | undefined, opts: object | null | undefined, cb: Callback): void
   override clear (...args: unknown[]): Promise<void> | void {
-    return call<void>(args, a => super.clear(...(a as [number])))
+    return call<void>(args, a => {
+      const cb = a[a.length - 1] as Callback
+      const clear = Feed.prototype.clear as (...args: unknown[]) => void
+      return clear.apply(this, [...a.slice(0, -1), (err: Error | null) => err ? this.#recover(err, cb) : cb(null)])
+    })
   }
 
   override truncate (length: number): Promise<void>
   override truncate (length: number, cb: Callback): void
   override truncate (length: number, cb?: Callback): Promise<void> | void {
-    return settle<void>(done => super.truncate(length, done), cb)
+    return settle<void>(done => super.truncate(length, (err: Error | null) => {
+      if (err) return this.#recover(err, done)
+      // hypercore@9 forgets to move the index the next append reports.
+      ;(this as unknown as { _seq: number })._seq = this.length
+      done(null)
+    }), cb)
   }
 
   override destroyStorage (): Promise<void>

@@ -3,5 +3,7 @@
 import { noisePatch } from './noise-first'
 import Feed = require('hypercore')
 import ProtocolStream = require('hypercore-protocol')
+import createBitfield = require('hypercore/lib/bitfield')
+import createTreeIndex = require('hypercore/lib/tree-index')
 
-export { Feed, ProtocolStream, noisePatch }
+export { Feed, ProtocolStream, noisePatch, createBitfield, createTreeIndex }
