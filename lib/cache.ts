@@ -148,6 +148,18 @@ export class CoreCache<C> {
     if (entry.awaitingPeers === 0) this.trim()
   }
 
+  /**
+   * Forgets a passive core now, below `maxPassive` too, when it may close (a peer asked for it and did
+   * not stay); returns it for the caller to close, or null when it must stay.
+   */
+  forgetIfIdle (id: string): C | null {
+    const entry = this.#entries.get(id)
+    if (entry === undefined || !this.#passive.has(id) || !this.#mayClose(entry)) return null
+    this.#entries.delete(id)
+    this.#passive.delete(id)
+    return entry.core
+  }
+
   /** Forgets a core that closed (or failed to open) by itself; only the same instance is removed. */
   delete (id: string, core: C): void {
     const entry = this.#entries.get(id)

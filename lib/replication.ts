@@ -15,9 +15,10 @@ export interface ReplicationOptions extends ProtocolStream.Options {
 export interface CoreSource {
   /**
    * Loads the core a remote peer asked for, from memory or from disk, or answers `null` when there is
-   * none. `settled` must be called once the core was handed to the stream (or could not be).
+   * none. `settled` must be called once the core was handed to the stream, saying whether the peer
+   * now replicates it (false: the stream ended, or the peer failed the capability check).
    */
-  openForPeer (discoveryKey: Buffer, cb: (core: Feed | null, settled: () => void) => void): void
+  openForPeer (discoveryKey: Buffer, cb: (core: Feed | null, settled: (attached: boolean) => void) => void): void
   /** Every core the store loads from now on is reported here once it opened. */
   on (event: 'core-open', listener: (core: Feed) => void): unknown
 }
@@ -85,7 +86,7 @@ export class Replicator {
       process.nextTick(() => this.#source.openForPeer(dkey, (core, settled) => {
         if (stream.destroyed) {
           lookup.done(false)
-          return settled()
+          return settled(false)
         }
         if (core !== null) {
           lookup.done(true)
@@ -93,7 +94,7 @@ export class Replicator {
         }
         // Other stores sharing this stream may serve it: the last to answer closes an unserved channel.
         if (lookup.done(false) && !openedLocally(stream, dkey)) stream.close(dkey)
-        settled()
+        settled(false)
       }))
     }
     const onend = (): void => {
@@ -112,10 +113,11 @@ export class Replicator {
   }
 
   /** Replicates `core` over one stream once it is ready; hypercore itself skips a stream that already carries it. */
-  replicateCore (core: Feed, { stream, initiator, opts }: TrackedStream, settled?: () => void): void {
+  replicateCore (core: Feed, { stream, initiator, opts }: TrackedStream, settled?: (attached: boolean) => void): void {
     core.ready((err: Error | null) => {
       if (!err && !stream.destroyed && !core.closed && !core.closing) core.replicate(initiator, { ...opts, stream })
-      if (settled !== undefined) settled()
+      // hypercore closes the channel of a peer whose capability does not prove it knows the key.
+      if (settled !== undefined) settled(!err && !stream.destroyed && core.peers.some(peer => peer.stream.stream === stream))
     })
   }
 

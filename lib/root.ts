@@ -313,11 +313,17 @@ export class StoreRoot extends EventEmitter implements CoreSource {
   }
 
   /** CoreSource: a core a remote peer asked for by discovery key, loaded passively from disk when it is there. */
-  openForPeer (dkey: Buffer, cb: (core: Feed | null, settled: () => void) => void): void {
+  openForPeer (dkey: Buffer, cb: (core: Feed | null, settled: (attached: boolean) => void) => void): void {
     const none = (): void => {}
     if (this.closed) return cb(null, none)
     const id = toHex(dkey)
-    const settled = (): void => this.#cache.peerSettled(id)
+    const settled = (attached: boolean): void => {
+      this.#cache.peerSettled(id)
+      // A peer that did not attach (it left, or failed the capability check) keeps nothing loaded.
+      if (attached) return
+      const idle = this.#cache.forgetIfIdle(id)
+      if (idle !== null) this.#closeForgotten(id, idle).catch(() => {})
+    }
     const cached = this.#cache.get(id)
     if (cached !== undefined) {
       this.#cache.expectPeer(id)
@@ -459,6 +465,8 @@ export class StoreRoot extends EventEmitter implements CoreSource {
         this.#requested.delete(core)
         this.emit('feed', core, original)
         this.emit('core-open', core)
+        // A passive core counts against cacheSize once open too, not only when it was inserted.
+        this.#cache.trim()
         process.nextTick(() => core.ifAvailable.continue())
       },
       failed: core => {

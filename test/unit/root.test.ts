@@ -77,7 +77,7 @@ function masterKeyOf (root: StoreRoot): Buffer | null {
   return root.masterKey
 }
 
-function openForPeer (root: StoreRoot, dkey: Buffer): Promise<{ core: Feed | null, settled: () => void }> {
+function openForPeer (root: StoreRoot, dkey: Buffer): Promise<{ core: Feed | null, settled: (attached: boolean) => void }> {
   return new Promise(resolve => root.openForPeer(dkey, (core, settled) => resolve({ core, settled })))
 }
 
@@ -353,7 +353,7 @@ test('openForPeer answers null for a discovery key the store does not have', WAI
   await root.open()
   const { core, settled } = await openForPeer(root, discoveryKey(deriveKeyPair(MASTER_KEY, Buffer.from('unknown')).publicKey))
   assert.equal(core, null)
-  settled()
+  settled(false)
   assert.equal(root.cache.size, 0)
   await root.close()
 })
@@ -372,7 +372,8 @@ test('openForPeer loads a core that is only on storage, passively', WAITS, async
   assert.deepEqual(await core.get(0), Buffer.from('stored'))
   assert.equal(root.lookup(request({ discoveryKey: dkey })), core)
   assert.equal(root.references(request({ discoveryKey: dkey })), 0, 'nobody holds it')
-  settled()
+  settled(true)
+  assert.equal(root.lookup(request({ discoveryKey: dkey })), core, 'below cacheSize a core its peer uses stays loaded')
   await root.close()
   assert.equal(core.closed, true)
 })
@@ -384,8 +385,8 @@ test('openForPeer hands out the loaded instance of a core a view holds', WAITS, 
   await core.ready()
   const answer = await openForPeer(root, core.discoveryKey as Buffer)
   assert.equal(answer.core, core)
-  answer.settled()
-  assert.equal(core.closed, false)
+  answer.settled(false)
+  assert.equal(core.closed, false, 'a core a view holds stays, whatever the peer did')
   await root.close()
 })
 
@@ -401,7 +402,7 @@ test('a passive core awaiting its peer is kept beyond cacheSize, and evicted onc
   assert.equal(core.closing || core.closed, false)
 
   const closed = closedEvent(core)
-  settled()
+  settled(true)
   await closed
   assert.equal(root.cache.has(toHex(dkey)), false)
   assert.equal(root.lookup(request({ discoveryKey: dkey })), undefined)
@@ -454,4 +455,18 @@ test('a core that failed to open leaves none of its files open', { ...WAITS }, a
   await assert.rejects(core.ready(), { code: 'KEY_MISMATCH' })
   await root.close()
   assert.equal(handles.filter(handle => handle.opened && !handle.closed).length, 0)
+})
+
+test('a passive core whose peer did not attach (capability check failed, or it left) closes at once, below cacheSize too', WAITS, async () => {
+  const { root } = rootOn()
+  await root.open()
+  const { dkey } = await storedCore(root, 'forged')
+  const { core, settled } = await openForPeer(root, dkey)
+  assert.ok(core !== null)
+  await core.ready()
+  const closed = closedEvent(core)
+  settled(false)
+  await closed
+  assert.equal(root.cache.has(toHex(dkey)), false)
+  await root.close()
 })
