@@ -142,6 +142,7 @@ class Corestore extends EventEmitter {
   ready (): Promise<void>
   ready (cb: Callback): void
   ready (cb?: Callback): Promise<void> | void {
+    if (this.closed) return withCallback(Promise.reject(STORE_CLOSED()), cb)
     return withCallback(this.#root.open(), cb)
   }
 
@@ -178,7 +179,7 @@ class Corestore extends EventEmitter {
    * (socket, opts | hyperswarmInfo).
    */
   replicate (isInitiatorOrStream?: boolean | ReplicationOptions | ProtocolStream | NodeJS.ReadWriteStream, opts?: ReplicationOptions | { readonly client: boolean }): ProtocolStream {
-    return this.#root.replicateFor(isInitiatorOrStream, opts, this.#parent === null ? null : [...this.#opened.values()])
+    return this.#root.replicateFor(isInitiatorOrStream, opts, this.#parent === null ? null : [...this.#opened.values()], this.closed)
   }
 
   /**
@@ -251,7 +252,10 @@ class Corestore extends EventEmitter {
 }
 
 function withCallback (promise: Promise<void>, cb: Callback | undefined): Promise<void> | void {
-  if (typeof cb !== 'function') return promise
+  if (typeof cb !== 'function') {
+    promise.catch(() => {})
+    return promise
+  }
   promise.then(() => cb(null), err => cb(err))
 }
 

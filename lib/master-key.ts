@@ -49,6 +49,7 @@ export function masterKeySizeError (size: number): CorestoreError | null {
 
 async function loadOrCreateInDirectory (directory: string): Promise<Buffer> {
   const target = path.join(directory, MASTER_KEY_FILE)
+  await removeStrayTemporaries(directory)
   const existing = await readIfPresent(target)
   if (existing !== null && existing.length !== 0) return checkMasterKey(existing)
 
@@ -75,6 +76,36 @@ async function loadOrCreateInDirectory (directory: string): Promise<Buffer> {
     await fs.promises.rm(tmp, { force: true })
   }
   return key
+}
+
+const TEMPORARY = new RegExp(`^${MASTER_KEY_FILE}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`)
+
+/**
+ * Removes the temporary key files that processes killed during their first start left behind. A file
+ * whose process still runs (another store creating its key right now) is left alone.
+ */
+async function removeStrayTemporaries (directory: string): Promise<void> {
+  let names: string[]
+  try {
+    names = await fs.promises.readdir(directory)
+  } catch (err) {
+    if (isMissing(err)) return
+    throw err
+  }
+  for (const name of names) {
+    const match = TEMPORARY.exec(name)
+    if (match === null || isRunning(Number(match[1]))) continue
+    await fs.promises.rm(path.join(directory, name), { force: true })
+  }
+}
+
+function isRunning (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 function checkMasterKey (key: Buffer): Buffer {

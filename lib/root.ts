@@ -278,8 +278,11 @@ export class StoreRoot extends EventEmitter implements CoreSource {
    * A replication stream for replicate()'s arguments (see resolveReplicationArgs) that carries `cores`
    * (every core a view holds, when null) and every core loaded later.
    */
-  replicateFor (first: unknown, second: unknown, cores: Iterable<Feed> | null): ProtocolStream {
+  replicateFor (first: unknown, second: unknown, cores: Iterable<Feed> | null, viewClosed = false): ProtocolStream {
     const args = resolveReplicationArgs(first, second)
+    // A stream the caller made (corestore@5 clients pass one per connection) is destroyed instead:
+    // a throw inside their connection handler would take the whole process down.
+    if ((viewClosed || this.closed) && args.stream === null) throw STORE_CLOSED()
     return this.#replicator.replicate(args, cores ?? this.#sharedCores())
   }
 

@@ -113,7 +113,10 @@ export function peekRequest (view: View, opts: unknown): CoreRequest | null {
 /** The name `get({ name })` derives from in this view: as given at the root, qualified in a namespace. */
 export function qualifiedName (view: View, name: unknown): Buffer {
   const bytes = nameBytes(name)
-  if (!view.namespaced) return bytes
+  if (!view.namespaced) {
+    if (reachesNamespace(bytes)) throw INVALID_NAME(name, 'at the root, a name that is not `<namespace>\\0<name>` (a namespaced core\'s name)')
+    return bytes
+  }
   return Buffer.concat([Buffer.from(view.name + NAME_SEPARATOR), bytes])
 }
 
@@ -185,6 +188,18 @@ function nameBytes (name: unknown): Buffer {
   if (typeof name === 'string' && name.length > 0) return Buffer.from(name)
   if (name instanceof Uint8Array && name.byteLength > 0) return Buffer.from(name)
   throw INVALID_NAME(name)
+}
+
+/**
+ * Whether a root name is some namespaced core's name, `<namespace path>\0<name>`: a non-empty UTF-8
+ * namespace path (namespace paths are strings without NUL), a NUL, and a non-empty name. Other names
+ * with NUL bytes (binary names such as ff fe 00) keep corestore@5's derivation.
+ */
+function reachesNamespace (bytes: Buffer): boolean {
+  const nul = bytes.indexOf(0)
+  if (nul < 1 || nul === bytes.length - 1) return false
+  const prefix = bytes.subarray(0, nul)
+  return Buffer.from(prefix.toString('utf8')).equals(prefix)
 }
 
 function namespaceName (name: unknown): string {
