@@ -22,7 +22,7 @@ function layer (files, { modules = [], packages = [], why }) {
     ...['hypercore', 'hypercore-protocol'].map(name => ({ name, message: 'load it from ./hypercore, which applies the noise-protocol fix first', allowTypeImports: true })),
     ...packages.filter(name => !['hypercore', 'hypercore-protocol'].includes(name)).map(name => ({ name, message: why, allowTypeImports: true })),
     ...local(modules).map(name => ({ name, message: why, allowTypeImports: true })),
-    { name: './noise-first', message: 'only lib/hypercore.ts imports it, before hypercore' }
+    { name: './patches', message: 'only lib/hypercore.ts imports it, before hypercore' }
   ]
   return { files, rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths }] } }
 }

@@ -1,9 +1,9 @@
 // The one module that loads hypercore@9 and hypercore-protocol@8: every other module imports them from
 // here (eslint enforces it), so the noise-protocol fix has always run before either is loaded.
-import { noisePatch } from './noise-first'
+import { noisePatch, pagerPatch } from './patches'
 import Feed = require('hypercore')
 import ProtocolStream = require('hypercore-protocol')
 import createBitfield = require('hypercore/lib/bitfield')
 import createTreeIndex = require('hypercore/lib/tree-index')
 
-export { Feed, ProtocolStream, noisePatch, createBitfield, createTreeIndex }
+export { Feed, ProtocolStream, noisePatch, pagerPatch, createBitfield, createTreeIndex }
