@@ -22,6 +22,12 @@ export type ErrorCode =
   | 'NO_INITIATOR'
   | 'CORE_CONFLICT'
   | 'NOT_READY'
+  | 'STORAGE_LOCKED'
+  | 'INVALID_STORAGE_RESULT'
+  // arguments of a core's methods, and cores used after they closed
+  | 'INVALID_ARGUMENT'
+  | 'BLOCK_TOO_LARGE'
+  | 'CORE_CLOSED'
   // reading store folders without opening them
   | 'STORE_FOLDER_NOT_FOUND'
   | 'NOT_A_STORE'
@@ -108,6 +114,21 @@ export const CORE_CONFLICT = (discoveryKeyHex: string): CorestoreError =>
 
 export const NOT_READY = (what: string): CorestoreError =>
   new CorestoreError('NOT_READY', `The corestore is not ready yet (await store.ready() first): ${what}`)
+
+export const STORAGE_LOCKED = (directory: string): CorestoreError =>
+  new CorestoreError('STORAGE_LOCKED', `${directory} is in use by another corestore (in this or another process); close it first`)
+
+export const INVALID_STORAGE_RESULT = (name: string, got: unknown): CorestoreError =>
+  new CorestoreError('INVALID_STORAGE_RESULT', `The storage function returned ${describe(got)} for ${JSON.stringify(name)}, expected a random-access-storage instance (with read, write, del, stat and close)`)
+
+export const INVALID_ARGUMENT = (what: string, got: unknown, expected: string): CorestoreError =>
+  new CorestoreError('INVALID_ARGUMENT', `Invalid ${what}: got ${describe(got)}, expected ${expected}`)
+
+export const BLOCK_TOO_LARGE = (bytes: number, max: number): CorestoreError =>
+  new CorestoreError('BLOCK_TOO_LARGE', `A block of ${bytes} bytes is larger than hypercore's limit of ${max} bytes`)
+
+export const CORE_CLOSED = (): CorestoreError =>
+  new CorestoreError('CORE_CLOSED', 'This core is closed')
 
 export const STORE_FOLDER_NOT_FOUND = (directory: string): CorestoreError =>
   new CorestoreError('STORE_FOLDER_NOT_FOUND', `No such folder: ${directory}`)
