@@ -6,6 +6,7 @@ import type { Feed, ProtocolStream } from './hypercore'
 import { CoreCache } from './cache'
 import type { Holder } from './cache'
 import { Core } from './core'
+import { checkCoreOptions } from './core-checks'
 import type { CoreLifecycle } from './core'
 import { CORE_CONFLICT, INVALID_OPTIONS, STORE_CLOSED } from './errors'
 import { ExclusiveLocks, lockCore } from './exclusive'
@@ -109,6 +110,8 @@ export class StoreRoot extends EventEmitter implements CoreSource {
     for (const [key, value] of Object.entries(opts)) {
       if (!OWN_OPTIONS.has(key)) coreOpts[key] = value
     }
+    const badCoreOption = checkCoreOptions(coreOpts)
+    if (badCoreOption !== null) throw badCoreOption
     this.#coreOpts = coreOpts
     this.#options = opts
     this.#sharedCache = opts.cache ?? null
@@ -510,7 +513,8 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       peersChanged: core => {
         // A passive core whose last peer left may now be evicted.
         if (core.peers.length === 0) this.#cache.trim()
-      }
+      },
+      storeClosed: () => this.closed
     }
   }
 }
