@@ -10,7 +10,7 @@ import neostandard from 'neostandard'
  *   replication never imports storage; core never imports the store; keys import only errors;
  *   storage modules know no network; hypercore and hypercore-protocol load only in lib/hypercore.ts.
  */
-const STORAGE = ['storage', 'layout', 'master-key', 'key-files', 'name-codec', 'files', 'inspect']
+const STORAGE = ['storage', 'lock', 'layout', 'master-key', 'key-files', 'name-codec', 'files', 'inspect']
 const STORE = ['corestore', 'view', 'index']
 const NETWORK_PACKAGES = ['hypercore-protocol', 'hyperswarm', '@hyperswarm/dht', 'net', 'dgram', 'tls', 'http', 'https']
 

@@ -1,6 +1,8 @@
 import { Feed } from './hypercore'
-import { NOT_WRITABLE } from './errors'
-import type { Callback } from './errors'
+import { checkBlocks, checkBytes, checkDownloadRange, checkIndex, checkOptionalIndex, checkOptions, checkRange, checkTruncateLength } from './core-checks'
+import type { Codec } from './core-checks'
+import { CORE_CLOSED, INVALID_ARGUMENT, NOT_WRITABLE, STORE_CLOSED } from './errors'
+import type { Callback, CorestoreError } from './errors'
 import { discoveryKey, toHex } from './keys'
 import type { CoreKeyFiles } from './key-files'
 import { guardOpen, isIoError, reloadState, watchOpenReads } from './core-state'
@@ -31,6 +33,8 @@ export interface CoreLifecycle {
   closed (core: Core): void
   /** A peer started or stopped replicating it ('peer-add', 'peer-remove'). */
   peersChanged (core: Core): void
+  /** Whether the store that made it is closed: a closed core then says STORE_CLOSED, else CORE_CLOSED. */
+  storeClosed (): boolean
 }
 
 /**
@@ -150,6 +154,8 @@ export class Core extends Feed {
   override ready (): Promise<void>
   override ready (cb: Callback): void
   override ready (cb?: Callback): Promise<void> | void {
+    const err = Core.#closedError(this)
+    if (err !== null) return fail(err, cb)
     return settle<void>(done => super.ready(done), cb)
   }
 
@@ -163,17 +169,27 @@ export class Core extends Feed {
   override append (data: unknown): Promise<number>
   override append (data: unknown, cb: Callback<number>): void
   override append (data: unknown, cb?: Callback<number>): Promise<number> | void {
-    if (this.#readOnly && this.key !== null) {
-      const err = NOT_WRITABLE(toHex(this.discoveryKey ?? discoveryKey(this.key)))
-      return settle<number>(done => process.nextTick(done, err), cb)
+    const err = Core.#closedError(this) ?? checkBlocks(data, (this as unknown as { _codec: Codec })._codec)
+    if (err !== null) return fail(err, cb)
+    if (this.#readOnly && this.key !== null) return fail(this.#notWritable('was opened read-only (writable: false)'), cb)
+    if (this.opened) {
+      if (!this.writable) return fail(this.#notWritable(), cb)
+      return settle<number>(done => super.append(data, done), cb)
     }
-    return settle<number>(done => super.append(data, done), cb)
+    // Whether a core opened by key can sign is known once it is open.
+    return settle<number>(done => super.ready((err: Error | null) => {
+      if (err) return done(err)
+      if (!this.writable) return done(this.#notWritable())
+      super.append(data, done)
+    }), cb)
   }
 
   override get (index: number, opts?: object | null): Promise<any>
   override get (index: number, cb: Callback<any>): symbol
   override get (index: number, opts: object | null | undefined, cb: Callback<any>): symbol
   override get (...args: unknown[]): Promise<any> | symbol {
+    const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ?? checkOptions('get options', optionsAt(args, 1))
+    if (err !== null) return failCall(args, err, Symbol('hypercore-get'))
     return call<any>(args, a => super.get(...(a as [number])))
   }
 
@@ -181,6 +197,8 @@ export class Core extends Feed {
   override getBatch (start: number, end: number, cb: Callback<any[]>): void
   override getBatch (start: number, end: number, opts: object | null | undefined, cb: Callback<any[]>): void
   override getBatch (...args: unknown[]): Promise<any[]> | void {
+    const err = Core.#closedError(this) ?? checkRange(args[0], args[1]) ?? checkOptions('getBatch options', optionsAt(args, 2))
+    if (err !== null) return failCall(args, err, undefined)
     return call<any[]>(args, a => super.getBatch(...(a as [number, number])))
   }
 
@@ -188,6 +206,8 @@ export class Core extends Feed {
   override head (cb: Callback<any>): void
   override head (opts: object | null | undefined, cb: Callback<any>): void
   override head (...args: unknown[]): Promise<any> | void {
+    const err = Core.#closedError(this) ?? checkOptions('head options', optionsAt(args, 0))
+    if (err !== null) return failCall(args, err, undefined)
     return call<any>(args, a => super.head(...a))
   }
 
@@ -195,6 +215,8 @@ export class Core extends Feed {
   override update (cb: Callback): void
   override update (opts: number | object | null | undefined, cb: Callback): void
   override update (...args: unknown[]): Promise<void> | void {
+    const err = Core.#closedError(this) ?? checkUpdateOptions(optionsAt(args, 0))
+    if (err !== null) return failCall(args, err, undefined)
     return call<void>(args, a => super.update(...a))
   }
 
@@ -202,6 +224,14 @@ export class Core extends Feed {
   override download (cb: Callback): object
   override download (range: number | number[] | Feed.Range | null | undefined, cb: Callback): object
   override download (...args: unknown[]): object {
+    const err = Core.#closedError(this) ?? checkDownloadRange(optionsAt(args, 0))
+    if (err !== null) {
+      // An empty selection: undownload() finds nothing to cancel in it.
+      if (args.some(a => typeof a === 'function')) return failCall(args, err, {}) as object
+      const promise = Promise.reject(err)
+      promise.catch(noop)
+      return thenable({}, promise)
+    }
     if (args.some(a => typeof a === 'function')) return super.download(...args)
     // The selection must stay the return value: hypercore and its users pass it to undownload().
     let selection: object = {}
@@ -209,17 +239,15 @@ export class Core extends Feed {
       selection = super.download(...trimUndefined(args), (err: Error | null) => err ? reject(err) : resolve())
     })
     promise.catch(noop)
-    return Object.defineProperties(selection, {
-      then: { value: promise.then.bind(promise), configurable: true },
-      catch: { value: promise.catch.bind(promise), configurable: true },
-      finally: { value: promise.finally.bind(promise), configurable: true }
-    })
+    return thenable(selection, promise)
   }
 
   override seek (bytes: number, opts?: object | null): Promise<[number, number]>
   override seek (bytes: number, cb: (err: Error | null, index?: number, offset?: number) => void): void
   override seek (bytes: number, opts: object | null | undefined, cb: (err: Error | null, index?: number, offset?: number) => void): void
   override seek (...args: unknown[]): Promise<[number, number]> | void {
+    const err = Core.#closedError(this) ?? checkIndex('byte offset', args[0]) ?? checkOptions('seek options', optionsAt(args, 1))
+    if (err !== null) return failCall(args, err, undefined)
     if (args.some(a => typeof a === 'function')) return super.seek(...(args as [number]))
     const promise = new Promise<[number, number]>((resolve, reject) => {
       super.seek(...(trimUndefined(args) as [number]), (err: Error | null, index: number, offset: number) => err ? reject(err) : resolve([index, offset]))
@@ -231,6 +259,8 @@ export class Core extends Feed {
   override audit (): Promise<{ valid: number, invalid: number }>
   override audit (cb: Callback<{ valid: number, invalid: number }>): void
   override audit (cb?: Callback<{ valid: number, invalid: number }>): Promise<{ valid: number, invalid: number }> | void {
+    const err = Core.#closedError(this)
+    if (err !== null) return fail(err, cb)
     return settle(done => super.audit(done), cb)
   }
 
@@ -239,6 +269,10 @@ export class Core extends Feed {
   override clear (start: number, end: number | null | undefined, cb: Callback): void
   override clear (start: number, end: number | null | undefined, opts: object | null | undefined, cb: Callback): void
   override clear (...args: unknown[]): Promise<void> | void {
+    const end = optionsAt(args, 1)
+    const err = Core.#closedError(this) ?? checkIndex('start index', args[0]) ??
+      (end === undefined || end === null ? null : checkRange(args[0], end)) ?? checkOptions('clear options', optionsAt(args, 2))
+    if (err !== null) return failCall(args, err, undefined)
     return call<void>(args, a => {
       const cb = a[a.length - 1] as Callback
       const clear = Feed.prototype.clear as (...args: unknown[]) => void
@@ -249,17 +283,27 @@ export class Core extends Feed {
   override truncate (length: number): Promise<void>
   override truncate (length: number, cb: Callback): void
   override truncate (length: number, cb?: Callback): Promise<void> | void {
-    return settle<void>(done => super.truncate(length, (err: Error | null) => {
-      if (err) return this.#recover(err, done)
-      // hypercore@9 forgets to move the index the next append reports.
-      ;(this as unknown as { _seq: number })._seq = this.length
-      done(null)
+    const err = Core.#closedError(this) ?? checkIndex('length to truncate to', length)
+    if (err !== null) return fail(err, cb)
+    // Up to the current length only, which is known once the core is open.
+    return settle<void>(done => super.ready((err: Error | null) => {
+      if (err) return done(err)
+      const tooLong = checkTruncateLength(length, this.length)
+      if (tooLong !== null) return done(tooLong)
+      super.truncate(length, (err: Error | null) => {
+        if (err) return this.#recover(err, done)
+        // hypercore@9 forgets to move the index the next append reports.
+        ;(this as unknown as { _seq: number })._seq = this.length
+        done(null)
+      })
     }), cb)
   }
 
   override destroyStorage (): Promise<void>
   override destroyStorage (cb: Callback): void
   override destroyStorage (cb?: Callback): Promise<void> | void {
+    const err = Core.#closedError(this)
+    if (err !== null) return fail(err, cb)
     return settle<void>(done => super.destroyStorage(done), cb)
   }
 
@@ -267,18 +311,24 @@ export class Core extends Feed {
   override signature (cb: Callback<any>): void
   override signature (index: number, cb: Callback<any>): void
   override signature (...args: unknown[]): Promise<any> | void {
+    const err = Core.#closedError(this) ?? checkOptionalIndex('block index', optionsAt(args, 0))
+    if (err !== null) return failCall(args, err, undefined)
     return call<any>(args, a => super.signature(...(a as [number])))
   }
 
   override verify (index: number, signature: Buffer): Promise<boolean>
   override verify (index: number, signature: Buffer, cb: Callback<boolean>): void
   override verify (...args: unknown[]): Promise<boolean> | void {
+    const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ?? checkBytes('signature', args[1])
+    if (err !== null) return failCall(args, err, undefined)
     return call<boolean>(args, a => super.verify(...(a as [number, Buffer])))
   }
 
   override rootHashes (index: number): Promise<any[]>
   override rootHashes (index: number, cb: Callback<any[]>): void
   override rootHashes (...args: unknown[]): Promise<any[]> | void {
+    const err = Core.#closedError(this) ?? checkIndex('block index', args[0])
+    if (err !== null) return failCall(args, err, undefined)
     return call<any[]>(args, a => super.rootHashes(...(a as [number])))
   }
 
@@ -286,32 +336,98 @@ export class Core extends Feed {
   override proof (index: number, cb: Callback<any>): void
   override proof (index: number, opts: object | null | undefined, cb: Callback<any>): void
   override proof (...args: unknown[]): Promise<any> | void {
+    const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ?? checkOptions('proof options', optionsAt(args, 1))
+    if (err !== null) return failCall(args, err, undefined)
     return call<any>(args, a => super.proof(...(a as [number])))
   }
 
   override put (index: number, data: unknown, proof: unknown): Promise<void>
   override put (index: number, data: unknown, proof: unknown, cb: Callback): void
   override put (...args: unknown[]): Promise<void> | void {
+    const proof = args[2]
+    const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ??
+      (typeof proof === 'object' && proof !== null ? null : INVALID_ARGUMENT('proof', proof, 'a proof object'))
+    if (err !== null) return failCall(args, err, undefined)
     return call<void>(args, a => super.put(...(a as [number, unknown, unknown])))
   }
 
   override getBlockInfo (index: number): Promise<any>
   override getBlockInfo (index: number, cb: Callback<any>): void
   override getBlockInfo (...args: unknown[]): Promise<any> | void {
+    const err = Core.#closedError(this) ?? checkIndex('block index', args[0])
+    if (err !== null) return failCall(args, err, undefined)
     return call<any>(args, a => super.getBlockInfo(...(a as [number])))
   }
 
   override flush (): Promise<void>
   override flush (cb: Callback): void
   override flush (cb?: Callback): Promise<void> | void {
+    const err = Core.#closedError(this)
+    if (err !== null) return fail(err, cb)
     return settle<void>(done => super.flush(done), cb)
   }
 
   override finalize (): Promise<void>
   override finalize (cb: Callback): void
   override finalize (cb?: Callback): Promise<void> | void {
+    const err = Core.#closedError(this)
+    if (err !== null) return fail(err, cb)
     return settle<void>(done => super.finalize(done), cb)
   }
+
+  /**
+   * Why this core can no longer be used (its store, or it, closed), or null while it can. Static:
+   * hypercore calls methods from inside its constructor, before this class's private members exist.
+   */
+  static #closedError (core: Core): CorestoreError | null {
+    if (!core.closing && !core.closed) return null
+    const lifecycle = #lifecycle in core ? core.#lifecycle : null
+    return lifecycle?.storeClosed() === true ? STORE_CLOSED() : CORE_CLOSED()
+  }
+
+  #notWritable (why = 'is not writable here: it was opened by its public key, without a secret key'): CorestoreError {
+    const key = this.key as Buffer
+    return NOT_WRITABLE(toHex(this.discoveryKey ?? discoveryKey(key)), why)
+  }
+}
+
+/** Delivers an error the way `settle` delivers a result: to the callback on the next tick, or as a rejected promise. */
+function fail<T> (err: Error, cb: Callback<T> | undefined): Promise<T> | void {
+  return settle<T>(done => process.nextTick(done, err), cb)
+}
+
+/** fail() for methods whose callback is the last function argument; a callback call returns `returned`. */
+function failCall<R> (args: unknown[], err: Error, returned: R): any {
+  const cb = args[args.length - 1]
+  if (typeof cb === 'function') {
+    process.nextTick(cb as Callback, err)
+    return returned
+  }
+  return fail(err, undefined)
+}
+
+/** The argument at `index`, or undefined when it is the callback. */
+function optionsAt (args: unknown[], index: number): unknown {
+  const value = args[index]
+  return typeof value === 'function' ? undefined : value
+}
+
+/** update()'s argument: a minimum length (-1: one more than now, as hypercore passes itself) or options. */
+function checkUpdateOptions (opts: unknown): CorestoreError | null {
+  if (opts === -1) return null
+  if (typeof opts === 'number') return checkIndex('minimum length', opts)
+  const err = checkOptions('update options', opts)
+  if (err !== null || opts === undefined || opts === null) return err
+  const minLength = (opts as { minLength?: unknown }).minLength
+  return minLength === undefined || minLength === -1 ? null : checkIndex('minimum length', minLength)
+}
+
+function thenable (selection: object, promise: Promise<void>): Download {
+  return Object.defineProperties(selection, {
+    then: { value: promise.then.bind(promise), configurable: true },
+    catch: { value: promise.catch.bind(promise), configurable: true },
+    finally: { value: promise.finally.bind(promise), configurable: true }
+  }) as Download
 }
 
 /** Runs `start` with the caller's callback, or with one that settles the returned promise. */

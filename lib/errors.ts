@@ -22,6 +22,12 @@ export type ErrorCode =
   | 'NO_INITIATOR'
   | 'CORE_CONFLICT'
   | 'NOT_READY'
+  | 'STORAGE_LOCKED'
+  | 'INVALID_STORAGE_RESULT'
+  // arguments of a core's methods, and cores used after they closed
+  | 'INVALID_ARGUMENT'
+  | 'BLOCK_TOO_LARGE'
+  | 'CORE_CLOSED'
   // reading store folders without opening them
   | 'STORE_FOLDER_NOT_FOUND'
   | 'NOT_A_STORE'
@@ -94,8 +100,8 @@ export const CORE_NOT_FOUND = (discoveryKeyHex: string): CorestoreError =>
 export const KEY_MISMATCH = (discoveryKeyHex: string, detail: string): CorestoreError =>
   new CorestoreError('KEY_MISMATCH', `The key files of core ${discoveryKeyHex} do not match: ${detail}`)
 
-export const NOT_WRITABLE = (discoveryKeyHex: string): CorestoreError =>
-  new CorestoreError('NOT_WRITABLE', `Core ${discoveryKeyHex} was opened read-only (writable: false)`)
+export const NOT_WRITABLE = (discoveryKeyHex: string, why = 'was opened read-only (writable: false)'): CorestoreError =>
+  new CorestoreError('NOT_WRITABLE', `Core ${discoveryKeyHex} ${why}`)
 
 export const SESSION_CLOSED = (): CorestoreError =>
   new CorestoreError('SESSION_CLOSED', 'This exclusive core handle is closed')
@@ -108,6 +114,24 @@ export const CORE_CONFLICT = (discoveryKeyHex: string): CorestoreError =>
 
 export const NOT_READY = (what: string): CorestoreError =>
   new CorestoreError('NOT_READY', `The corestore is not ready yet (await store.ready() first): ${what}`)
+
+export const STORAGE_LOCKED = (directory: string): CorestoreError =>
+  new CorestoreError('STORAGE_LOCKED', `${directory} is in use by another corestore (in this or another process); close it first`)
+
+export const INVALID_STORAGE_RESULT = (name: string, got: unknown): CorestoreError =>
+  new CorestoreError('INVALID_STORAGE_RESULT', `The storage function returned ${describe(got)} for ${JSON.stringify(name)}, expected a random-access-storage instance (an object with read and write methods)`)
+
+export const INVALID_ARGUMENT = (what: string, got: unknown, expected: string): CorestoreError =>
+  new CorestoreError('INVALID_ARGUMENT', `Invalid ${what}: got ${describe(got)}, expected ${expected}`)
+
+export const INVALID_RANGE = (what: string, start: number, end: number): CorestoreError =>
+  new CorestoreError('INVALID_ARGUMENT', `Invalid ${what}: start ${start} is after end ${end}, expected start <= end`)
+
+export const BLOCK_TOO_LARGE = (bytes: number, max: number): CorestoreError =>
+  new CorestoreError('BLOCK_TOO_LARGE', `A block of ${bytes} bytes is larger than hypercore's limit of ${max} bytes`)
+
+export const CORE_CLOSED = (): CorestoreError =>
+  new CorestoreError('CORE_CLOSED', 'This core is closed')
 
 export const STORE_FOLDER_NOT_FOUND = (directory: string): CorestoreError =>
   new CorestoreError('STORE_FOLDER_NOT_FOUND', `No such folder: ${directory}`)
@@ -146,6 +170,7 @@ export function describe (value: unknown): string {
   if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 80 ? value.slice(0, 80) + '…' : value)} (${value.length} characters)`
   if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
   if (Array.isArray(value)) return 'an array'
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`
 }

@@ -3,7 +3,7 @@
 import type { Duplex } from 'stream'
 import { ProtocolStream } from './hypercore'
 import type { Feed } from './hypercore'
-import { NO_INITIATOR } from './errors'
+import { INVALID_OPTIONS, NO_INITIATOR } from './errors'
 
 export interface ReplicationOptions extends ProtocolStream.Options {
   /** Replicate over this hypercore-protocol stream instead of creating one. */
@@ -188,6 +188,9 @@ export function isDuplex (value: unknown): value is Duplex {
  */
 export function resolveReplicationArgs (first: unknown, second: unknown): ReplicationArgs {
   // Hyperswarm@2's connection info (with `stream` = the raw socket, `peer`, queues...) says only who dialled.
+  if (second !== undefined && second !== null && typeof second !== 'object') {
+    throw INVALID_OPTIONS(`replicate()'s second argument takes options (or Hyperswarm's connection info), got ${typeof second} ${String(second)}`)
+  }
   const info = isHyperswarmInfo(second) ? second : null
   const opts: ReplicationOptions = info === null && isPlainObject(second) ? { ...(second as ReplicationOptions) } : {}
   let stream: ProtocolStream | null = null

@@ -6,6 +6,7 @@ import type { Feed, ProtocolStream } from './hypercore'
 import { CoreCache } from './cache'
 import type { Holder } from './cache'
 import { Core } from './core'
+import { checkCoreOptions } from './core-checks'
 import type { CoreLifecycle } from './core'
 import { CORE_CONFLICT, INVALID_OPTIONS, STORE_CLOSED } from './errors'
 import { ExclusiveLocks, lockCore } from './exclusive'
@@ -16,6 +17,8 @@ import type { KeySource } from './key-files'
 import { deriveKeyPair, discoveryKey, KEY_BYTES, parseMasterKey, toHex } from './keys'
 import type { KeyPair } from './keys'
 import { coreFile, keyFileHolds } from './layout'
+import { lockFolder } from './lock'
+import type { FolderLock } from './lock'
 import { loadOrCreateMasterKey } from './master-key'
 import { RefPool } from './refpool'
 import { Replicator, resolveReplicationArgs } from './replication'
@@ -86,6 +89,9 @@ export class StoreRoot extends EventEmitter implements CoreSource {
   readonly #requested = new Map<Core, unknown>()
   readonly #lifecycle: CoreLifecycle
   #masterKey: Buffer | null
+  /** The folder's lock (folder storage only): taken before anything reads or writes the folder. */
+  #locking: Promise<void> | null = null
+  #folderLock: FolderLock | null = null
   #opening: Promise<void> | null = null
   #closing: Promise<void> | null = null
   #opened = false
@@ -104,6 +110,8 @@ export class StoreRoot extends EventEmitter implements CoreSource {
     for (const [key, value] of Object.entries(opts)) {
       if (!OWN_OPTIONS.has(key)) coreOpts[key] = value
     }
+    const badCoreOption = checkCoreOptions(coreOpts)
+    if (badCoreOption !== null) throw badCoreOption
     this.#coreOpts = coreOpts
     this.#options = opts
     this.#sharedCache = opts.cache ?? null
@@ -154,22 +162,23 @@ export class StoreRoot extends EventEmitter implements CoreSource {
     return this.#storage.open
   }
 
-  /** Loads (or creates) the master key; every later call gets the same promise. */
+  /** Locks the folder, then loads (or creates) the master key; every later call gets the same promise. */
   open (): Promise<void> {
     if (this.#opening === null) {
-      this.#opening = new Promise<void>((resolve, reject) => {
+      this.#opening = this.#lock().then(() => new Promise<void>((resolve, reject) => {
         if (this.#masterKey !== null) return resolve()
         loadOrCreateMasterKey(this.#storage, (err, key) => {
           if (err || !key) return reject(err)
           this.#masterKey = key
           resolve()
         })
-      }).then(() => {
+      })).then(() => {
         this.#opened = true
         this.#settlePending()
       }, err => {
         // Cores asked for by name wait for the master key: they fail with the reason it cannot be had.
         this.#openError = err as Error
+        this.#unlock()
         for (const { admit } of this.#pending.values()) admit(err as Error)
         this.#pending.clear()
         throw err
@@ -177,6 +186,31 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       this.#opening.catch(() => {})
     }
     return this.#opening
+  }
+
+  /**
+   * Takes the folder's lock once (STORAGE_LOCKED when another store holds it); a storage function
+   * takes none. Cores opened by key wait for it too, so no file is touched before the folder is ours.
+   */
+  #lock (): Promise<void> {
+    if (this.#locking === null) {
+      const directory = this.#storage.directory
+      this.#locking = directory === null
+        ? Promise.resolve()
+        : lockFolder(directory).then(lock => {
+          // Closed while locking: the lock is not kept.
+          if (this.closed) lock.release()
+          else this.#folderLock = lock
+        })
+      this.#locking.catch(() => {})
+    }
+    return this.#locking
+  }
+
+  #unlock (): void {
+    const lock = this.#folderLock
+    this.#folderLock = null
+    if (lock !== null) lock.release()
   }
 
   /** Destroys every replication stream and closes every core; every later call gets the same promise. */
@@ -187,8 +221,11 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       this.#pending.clear()
       for (const { admit } of pending) admit(STORE_CLOSED())
       const cores = [...this.#cache.cores(), ...pending.map(p => p.core)]
-      this.#closing = Promise.all([...cores.map(closeCore), ...this.#closingCores.values()]).then(errors => {
+      this.#closing = Promise.all([...cores.map(closeCore), ...this.#closingCores.values()]).then(async errors => {
         this.#cache.clear()
+        // The folder is released only after every core closed its files (and an open in flight settled).
+        await this.#locking?.catch(() => {})
+        this.#unlock()
         const error = errors.find(err => err !== null)
         if (error !== undefined) throw error
       })
@@ -386,8 +423,11 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       createIfMissing: request.createIfMissing,
       readOnly: request.readOnly
     }
-    // Reading the key files waits for an earlier instance of the core to close, or for the master key.
-    const after = id === null ? admitted : this.#closingCores.get(id) ?? null
+    // Reading the key files waits for the folder's lock and for an earlier instance of the core to
+    // close, or for the master key (which comes after the lock).
+    const closing = id === null ? null : this.#closingCores.get(id) ?? null
+    const locked = this.#storage.directory === null ? null : this.#lock()
+    const after = id === null ? admitted : locked === null ? closing : closing === null ? locked : Promise.all([locked, closing])
     const keyFiles = new CoreKeyFiles((hex, file) => this.#storage.open(coreFile(hex, file)), source, (name, cb) => this.derive(name, cb), after)
     const core = new Core(keyFiles, publicKey, { ...this.#hypercoreOptions(request), createIfMissing: true }, request.readOnly, this.#lifecycle)
     this.#requested.set(core, request.original)
@@ -484,7 +524,8 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       peersChanged: core => {
         // A passive core whose last peer left may now be evicted.
         if (core.peers.length === 0) this.#cache.trim()
-      }
+      },
+      storeClosed: () => this.closed
     }
   }
 }

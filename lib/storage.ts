@@ -1,8 +1,8 @@
 // How a store reaches its files: a folder (random-access-file under it) or the caller's storage function.
 import path = require('path')
-import type RandomAccessStorage = require('random-access-storage')
+import RandomAccessStorage = require('random-access-storage')
 import raf = require('random-access-file')
-import { INVALID_STORAGE } from './errors'
+import { INVALID_STORAGE, INVALID_STORAGE_RESULT } from './errors'
 
 /** Opens the file at `name`, a path relative to the store root such as `7e/03/7e03…/tree`. */
 export type StorageFunction = (name: string) => RandomAccessStorage
@@ -18,6 +18,23 @@ export function resolveStorage (storage: unknown): ResolvedStorage {
     const directory = path.resolve(storage)
     return { open: name => raf(name, { directory }), directory }
   }
-  if (typeof storage === 'function') return { open: storage as StorageFunction, directory: null }
+  if (typeof storage === 'function') return { open: checkedStorage(storage as StorageFunction), directory: null }
   throw INVALID_STORAGE(storage)
+}
+
+/**
+ * The caller's storage function, whose results are checked. Anything but a storage becomes a file
+ * whose every operation fails with INVALID_STORAGE_RESULT, so the error reaches whoever reads or
+ * writes it through their callback, never as a TypeError thrown inside hypercore.
+ */
+function checkedStorage (storage: StorageFunction): StorageFunction {
+  return name => {
+    const file: unknown = storage(name)
+    const ras = file as Partial<RandomAccessStorage> | null | undefined
+    if (ras !== null && typeof ras === 'object' && typeof ras.read === 'function' && typeof ras.write === 'function') {
+      return file as RandomAccessStorage
+    }
+    const err = INVALID_STORAGE_RESULT(name, file)
+    return new RandomAccessStorage({ open: req => req.callback(err) })
+  }
 }

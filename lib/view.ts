@@ -1,6 +1,7 @@
 // A view of a store (the root view, a namespace, a session) as a small record, and the pure parsing
 // of what its `get` and `default` are asked: the result is a new value that nothing rewrites.
 import type { Feed } from './hypercore'
+import { checkCoreOptions } from './core-checks'
 import { INVALID_NAME, INVALID_OPTIONS } from './errors'
 import { deriveKeyPair, discoveryKey, parseKey, parseKeyPair, parseMasterKey, randomBytes } from './keys'
 import type { KeyPair } from './keys'
@@ -79,6 +80,7 @@ export function rootView (opts: { name?: unknown, writable?: unknown }): View {
 
 /** The view a session (or namespace) of `parent` sees. */
 export function childView (parent: View, opts: SessionOptions): View {
+  if (opts === null || typeof opts !== 'object') throw INVALID_OPTIONS(`session() takes an options object, got ${typeof opts}`)
   let name = parent.name
   let namespaced = parent.namespaced
   if (opts.namespace !== undefined && opts.namespace !== null) {
@@ -166,6 +168,8 @@ function hypercoreOptions (given: GetOptions): Feed.Options {
   for (const [key, value] of Object.entries(given)) {
     if (!GET_OPTIONS.has(key)) out[key] = value
   }
+  const err = checkCoreOptions(out)
+  if (err !== null) throw err
   return out
 }
 

@@ -5,6 +5,8 @@ import path = require('path')
 import raf = require('random-access-file')
 import ram = require('random-access-memory')
 import Corestore = require('../lib')
+import { loadOrCreateMasterKey } from '../lib/master-key'
+import { resolveStorage } from '../lib/storage'
 import { listFiles, MASTER_KEY, rejection, thrown, tmpdir } from './helpers/store'
 
 const DEFAULT_DKEY = '7e0360c21d822b848c7a981b0a0c5441045960c44cf0dd33bea11a7c33a945ff'
@@ -121,14 +123,30 @@ test('with function storage a short master_key is also an error, and an empty on
   await good.close()
 })
 
-test('stores readying the same new folder at once agree on one master key', async t => {
+test('stores readying the same new folder at once: one opens, the others find it locked', async t => {
   const { dir, cleanup } = await tmpdir()
   t.after(cleanup)
   const stores = Array.from({ length: 4 }, () => new Corestore(dir))
-  await Promise.all(stores.map(s => s.ready()))
+  const results = await Promise.allSettled(stores.map(s => s.ready()))
+  const opened = stores.filter((_, i) => results[i]?.status === 'fulfilled')
+  assert.equal(opened.length, 1)
+  for (const result of results) {
+    if (result.status === 'rejected') assert.equal((result.reason as { code?: string }).code, 'STORAGE_LOCKED')
+  }
   const onDisk = await fs.promises.readFile(path.join(dir, 'master_key'))
-  for (const store of stores) assert.ok(store.primaryKey?.equals(onDisk))
+  assert.ok(opened[0]?.primaryKey?.equals(onDisk))
   await Promise.all(stores.map(s => s.close()))
+})
+
+test('processes creating one folder\'s master key at once agree on one key (corestore@5 takes no lock)', async t => {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  const storage = resolveStorage(dir)
+  const keys = await Promise.all(Array.from({ length: 4 }, () => new Promise<Buffer>((resolve, reject) => {
+    loadOrCreateMasterKey(storage, (err, key) => err || !key ? reject(err) : resolve(key))
+  })))
+  const onDisk = await fs.promises.readFile(path.join(dir, 'master_key'))
+  for (const key of keys) assert.ok(key.equals(onDisk))
 })
 
 test('a wrong masterKey option throws at construction with INVALID_MASTER_KEY', () => {

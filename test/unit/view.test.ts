@@ -189,7 +189,7 @@ test('in a session with its own master key, get({ default: true }) asks for the 
 })
 
 test('hypercore options go to coreOpts and the package\'s own options do not', () => {
-  const valueEncoding = { encode: () => Buffer.alloc(0) }
+  const valueEncoding = { encode: () => Buffer.alloc(0), decode: (buf: Buffer) => buf }
   const request = parseGetRequest(namespaced('a'), {
     name: 'x',
     key: null,
