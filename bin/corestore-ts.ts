@@ -25,7 +25,7 @@ export async function main (argv: string[], io: CliIO): Promise<number> {
       io.stdout.write(version() + '\n')
       return EXIT_OK
     }
-    if (name.startsWith('-')) throw USAGE(`unknown option ${JSON.stringify(name)} before the command`)
+    if (name.startsWith('-')) throw USAGE(`unknown option ${name} before the command`)
     if (!COMMANDS.includes(name)) throw USAGE(`unknown command ${JSON.stringify(name)}; the commands are ${COMMANDS.join(', ')}`)
     command = loadCommand(name)
     if (command === null) throw Corestore.errors.COMMAND_UNAVAILABLE(`the ${name} command is not part of this build`)
@@ -102,7 +102,7 @@ function errorLine (err: unknown, command: Command | null): string {
   const message = (err instanceof Error ? err.message : String(err)).replace(/\s*[\r\n]+\s*/g, ' ').trim()
   if (isUsageError(err)) {
     const help = command === null ? `${TOOL} --help` : `${TOOL} ${command.name} --help`
-    return `${TOOL}: ${message} (see \`${help}\`)`
+    return `${TOOL}: ${message} (see ${help})`
   }
   if (codeOf(err) !== null) return `${TOOL}: ${message}`
   return `${TOOL}: unexpected error: ${message}`
