@@ -27,6 +27,7 @@ export interface ProgressInit {
 
 /** The span the current rate is measured over: long enough to be steady, short enough to follow changes. */
 const RATE_WINDOW_MS = 5000
+const SAMPLE_MS = 100
 /** At most this often on a terminal. */
 const REDRAW_MS = 100
 /** At most this often when not a terminal, and only when another tenth is done (or a minute passed). */
@@ -101,13 +102,13 @@ export class Progress {
     this.#drawn = false
   }
 
-  /** Bytes a second over the last few seconds (the average since the start while younger than that). */
+  /** Bytes a second over the last few seconds (since the start while younger than that); 0 in a stall. */
   rate (now = this.#now()): number {
-    this.#sample(now, false)
-    const first = this.#samples[0]
-    if (first === undefined) return 0
-    const span = now - first.at
-    return span > 0 ? (this.bytes - first.bytes) * 1000 / span : 0
+    this.#prune(now)
+    const anchor = this.#samples[0]
+    if (anchor === undefined) return 0
+    const span = now - anchor.at
+    return span > 0 ? (this.bytes - anchor.bytes) * 1000 / span : 0
   }
 
   /** The line as drawn for a terminal `columns` wide, without the control characters. */
@@ -115,10 +116,16 @@ export class Progress {
     return fit(this.#fields(now), Math.max(1, columns - 1))
   }
 
-  #sample (now: number, record = true): void {
-    if (record) this.#samples.push({ at: now, bytes: this.bytes })
-    // Keep one sample at or before the window's start, so the window always spans RATE_WINDOW_MS.
-    while (this.#samples.length > 2 && (this.#samples[1]?.at ?? now) <= now - RATE_WINDOW_MS) this.#samples.shift()
+  /** Records a checkpoint at most every SAMPLE_MS: a few dozen per window, however fast blocks come. */
+  #sample (now: number): void {
+    const last = this.#samples.at(-1)
+    if (last === undefined || now - last.at >= SAMPLE_MS) this.#samples.push({ at: now, bytes: this.bytes })
+    this.#prune(now)
+  }
+
+  /** Drops checkpoints older than the window but the newest of them: the rate counts from it. */
+  #prune (now: number): void {
+    while (this.#samples.length > 1 && (this.#samples[1]?.at ?? now) <= now - RATE_WINDOW_MS) this.#samples.shift()
   }
 
   #draw (now: number): void {
