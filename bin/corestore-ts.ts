@@ -74,6 +74,9 @@ function toolUsage (): string {
     ...available.map(command => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     `Run \`${TOOL} <command> --help\` for the options of a command; \`${TOOL} --version\` prints the version.`,
+    'Every command takes --json. Results go to stdout; progress, warnings and errors to stderr.',
+    'Exit codes: 0 success, 1 failure while running, 2 usage error (bad option, argument, key,',
+    'duration, port or address).',
     ''
   ].join('\n')
 }

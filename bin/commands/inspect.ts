@@ -34,6 +34,9 @@ Otherwise (a pipe, a file) one line per core with whole keys and tab-separated f
   byte length (? when the tree lacks it), name (- for none, hex:<bytes> when not UTF-8;
   \\0 separates a namespace from a core name, \\\\, \\t, \\n and \\xNN escape other bytes)
 Warnings about files that look wrong go to stderr.
+
+Exit codes: 0 once listed, 1 when the folder is missing or not a store, 2 for a usage error
+(an unknown option, a malformed --master-key, a file given as the folder).
 `
 
 export const command: Command = {
