@@ -1,12 +1,20 @@
 // The contract between the `corestore-ts` dispatcher and its subcommands (bin/commands/<name>.ts).
+import fs = require('fs')
 import { parseArgs } from 'util'
 import type { ParseArgsConfig } from 'util'
 import Corestore = require('../lib')
+import { parseDuration } from './duration'
 
-/** Where a command writes: process.stdout and process.stderr, or buffers in tests. */
+/** A stream as the commands see it; `columns` is the terminal's width when `isTTY`. */
+export type CliStream = NodeJS.WritableStream & { isTTY?: boolean, columns?: number }
+
+/**
+ * Where a command writes: process.stdout and process.stderr, or buffers in tests. Results go to
+ * stdout (only JSON lines with `--json`); progress, warnings and errors go to stderr.
+ */
 export interface CliIO {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean }
-  stderr: NodeJS.WritableStream
+  stdout: CliStream
+  stderr: CliStream
 }
 
 /** What each module in bin/commands/ exports as `command`. */
@@ -26,7 +34,11 @@ export interface Command {
 
 export const EXIT_OK = 0
 export const EXIT_FAILURE = 1
-/** Bad arguments: an unknown command or flag, a missing or extra argument. */
+/**
+ * Bad arguments: an unknown command or flag, a missing or extra argument, a malformed key, duration,
+ * port or address, a file where a folder belongs. Failures while running (no peer, a timeout, a
+ * folder that is not a store) exit EXIT_FAILURE.
+ */
 export const EXIT_USAGE = 2
 
 /** Bad arguments (exit code 2); the dispatcher points at the command's `--help`. */
@@ -39,7 +51,71 @@ export function isCommand (value: unknown): value is Command {
     typeof command.usage === 'string' && typeof command.run === 'function'
 }
 
-/** parseArgs as every command uses it; `--help` never reaches a command: the dispatcher answers it. */
+/**
+ * parseArgs as every command uses it, its errors rewritten as one short USAGE line each; `--help`
+ * never reaches a command: the dispatcher answers it.
+ */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: T): ReturnType<typeof parseArgs<{ args: string[], options: T, allowPositionals: true, strict: true }>> {
-  return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw USAGE(describeParseArgsError(err))
+  }
+}
+
+/**
+ * parseArgs' messages in this tool's words: `unknown option --bogus`, `--tcp needs a value`,
+ * `--json takes no value`. parseArgs' own text (with its advice about `--` and unbalanced quotes)
+ * is the fallback for a message it may add later.
+ */
+export function describeParseArgsError (err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code
+  const message = err instanceof Error ? err.message : String(err)
+  const option = /'(-[^' ]+)/.exec(message)?.[1]
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) return `unknown option ${option}`
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+    return /argument missing/.test(message) ? `${option} needs a value` : /does not take an argument/.test(message) ? `${option} takes no value` : `bad value for ${option}`
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    const arg = /'([^']*)'/.exec(message)?.[1]
+    return arg === undefined ? 'unexpected argument' : `unexpected argument ${JSON.stringify(arg)}`
+  }
+  return message.replace(/\s*[\r\n]+\s*/g, ' ').trim()
+}
+
+/** A key argument (64 hex or 52 z-base-32 characters); anything else is a usage error. */
+export function parseKeyArgument (value: string, what: string): Buffer {
+  try {
+    return Corestore.parseKey(value, what)
+  } catch {
+    throw USAGE(Corestore.errors.INVALID_KEY(what, value, '64 hex characters or 52 z-base-32 characters').message)
+  }
+}
+
+/** `--<flag> <duration>`: `90s`, `500ms`, `2m`, `1h`; a bare number is milliseconds. */
+export function parseDurationOption (value: string, flag: string): number {
+  const ms = parseDuration(value)
+  if (ms === null) throw USAGE(`${flag} expects a duration such as 90s, 500ms, 2m or 1h (a bare number is milliseconds), got ${JSON.stringify(value)}`)
+  return ms
+}
+
+/**
+ * Fails with a usage error when `directory` exists but is not a folder; resolves whether it
+ * exists. A missing folder is the caller's to judge (an error for seed, created by clone).
+ */
+export async function folderExists (directory: string): Promise<boolean> {
+  let stat: fs.Stats
+  try {
+    stat = await fs.promises.stat(directory)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw err
+  }
+  if (!stat.isDirectory()) throw USAGE(`${directory} is a file, not a folder`)
+  return true
+}
+
+/** Writes one JSON value as one line. */
+export function writeJSON (stream: CliStream, value: unknown): void {
+  stream.write(JSON.stringify(value) + '\n')
 }

@@ -25,7 +25,7 @@ export async function main (argv: string[], io: CliIO): Promise<number> {
       io.stdout.write(version() + '\n')
       return EXIT_OK
     }
-    if (name.startsWith('-')) throw USAGE(`unknown option ${JSON.stringify(name)} before the command`)
+    if (name.startsWith('-')) throw USAGE(`unknown option ${name} before the command`)
     if (!COMMANDS.includes(name)) throw USAGE(`unknown command ${JSON.stringify(name)}; the commands are ${COMMANDS.join(', ')}`)
     command = loadCommand(name)
     if (command === null) throw Corestore.errors.COMMAND_UNAVAILABLE(`the ${name} command is not part of this build`)
@@ -74,6 +74,9 @@ function toolUsage (): string {
     ...available.map(command => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     `Run \`${TOOL} <command> --help\` for the options of a command; \`${TOOL} --version\` prints the version.`,
+    'Every command takes --json. Results go to stdout; progress, warnings and errors to stderr.',
+    'Exit codes: 0 success, 1 failure while running, 2 usage error (bad option, argument, key,',
+    'duration, port or address).',
     ''
   ].join('\n')
 }
@@ -102,7 +105,7 @@ function errorLine (err: unknown, command: Command | null): string {
   const message = (err instanceof Error ? err.message : String(err)).replace(/\s*[\r\n]+\s*/g, ' ').trim()
   if (isUsageError(err)) {
     const help = command === null ? `${TOOL} --help` : `${TOOL} ${command.name} --help`
-    return `${TOOL}: ${message} (see \`${help}\`)`
+    return `${TOOL}: ${message} (see ${help})`
   }
   if (codeOf(err) !== null) return `${TOOL}: ${message}`
   return `${TOOL}: unexpected error: ${message}`

@@ -33,13 +33,36 @@ const SCRIPT: Array<[CoreName, Message]> = [
   ['log', { event: 'done' }]
 ]
 
-const { values: flags } = parseArgs({
-  options: {
-    interactive: { type: 'boolean', default: false },
-    dir: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false }
+const USAGE = 'usage: npm start [-- --interactive] [-- --dir <folder>]\n  or:  node build/examples/demo.js [--interactive] [--dir <folder>]'
+
+/** The flags, or null after one line on stderr and exit code 2 for arguments the demo does not take. */
+function parseFlags (): { interactive: boolean, dir?: string, help: boolean } | null {
+  try {
+    return parseArgs({
+      options: {
+        interactive: { type: 'boolean', default: false },
+        dir: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false }
+      }
+    }).values
+  } catch (err) {
+    // parseArgs' own message is long and quotes unevenly; say what was wrong and where help is.
+    const message = (err as Error).message
+    const option = /'(-[^' ]+)/.exec(message)?.[1]
+    const positional = /'([^']*)'/.exec(message)?.[1]
+    const code = (err as { code?: string }).code
+    let what = message.split('\n')[0] ?? message
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') what = `unknown option ${option ?? ''}`
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') what = `${option ?? 'an option'} needs a value`
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') what = `unexpected argument ${JSON.stringify(positional ?? '')}`
+    process.stderr.write(`demo: ${what} (see npm start -- --help)\n`)
+    process.exitCode = 2
+    return null
   }
-})
+}
+
+const parsed = parseFlags()
+const flags = parsed ?? { interactive: false, help: false }
 
 async function main (): Promise<void> {
   const temporary = flags.dir === undefined
@@ -200,8 +223,10 @@ function hex (core: Core): string {
   return (core.key as Buffer).toString('hex')
 }
 
-if (flags.help) {
-  console.log('usage: npm start [-- --interactive] [-- --dir <folder>]\n  or:  node build/examples/demo.js [--interactive] [--dir <folder>]')
+if (parsed === null) {
+  // A usage error, already reported.
+} else if (flags.help) {
+  console.log(USAGE)
 } else {
   main().catch(err => {
     console.error(`demo failed: ${(err as Error).message}`)

@@ -229,17 +229,18 @@ test('bad input gives one line on stderr, no stack trace and a non-zero exit', a
   const cases: Array<{ args: string[], message: RegExp, code: number }> = [
     { args: [], message: /no command given/, code: 2 },
     { args: ['frobnicate'], message: /unknown command "frobnicate"/, code: 2 },
-    { args: ['--frobnicate'], message: /unknown option "--frobnicate"/, code: 2 },
+    { args: ['--frobnicate'], message: /^corestore-ts: unknown option --frobnicate before the command \(see corestore-ts --help\)$/, code: 2 },
     { args: ['inspect'], message: /inspect needs the store folder/, code: 2 },
     { args: ['inspect', dir, 'extra'], message: /inspect takes one folder/, code: 2 },
-    { args: ['inspect', dir, '--frobnicate'], message: /Unknown option '--frobnicate'/, code: 2 },
-    { args: ['inspect', dir, '--namespace'], message: /--namespace/, code: 2 },
+    { args: ['inspect', dir, '--frobnicate'], message: /^corestore-ts: unknown option --frobnicate \(see corestore-ts inspect --help\)$/, code: 2 },
+    { args: ['inspect', dir, '--json=yes'], message: /^corestore-ts: --json takes no value \(see corestore-ts inspect --help\)$/, code: 2 },
+    { args: ['inspect', dir, '--namespace'], message: /^corestore-ts: --namespace needs a value \(see corestore-ts inspect --help\)$/, code: 2 },
     { args: ['inspect', path.join(empty, 'missing')], message: /No such folder/, code: 1 },
     { args: ['inspect', empty], message: /is not a corestore folder: it holds neither a master_key file nor any core folder/, code: 1 },
-    { args: ['inspect', file], message: /is not a corestore folder: it is a file/, code: 1 },
-    { args: ['inspect', dir, '--master-key', 'abc'], message: /Invalid --master-key: got the string "abc"/, code: 1 },
-    { args: ['inspect', dir, '--master-key', 'ab'.repeat(31)], message: /Invalid --master-key/, code: 1 },
-    { args: ['inspect', dir, '--namespace='], message: /namespace must be a non-empty namespace path/, code: 1 }
+    { args: ['inspect', file], message: /a-file is a file, not a folder \(see corestore-ts inspect --help\)$/, code: 2 },
+    { args: ['inspect', dir, '--master-key', 'abc'], message: /Invalid --master-key: got the string "abc"/, code: 2 },
+    { args: ['inspect', dir, '--master-key', 'ab'.repeat(31)], message: /Invalid --master-key/, code: 2 },
+    { args: ['inspect', dir, '--namespace='], message: /--namespace needs a namespace path/, code: 2 }
   ]
   for (const { args, message, code } of cases) {
     const result = await run(...args)
@@ -269,7 +270,7 @@ test('--help explains the tool and each command', async () => {
     assert.equal(result.stderr, '')
     assert.equal(result.stdout, inspect.usage)
   }
-  assert.match(inspect.usage, /^Usage: corestore-ts inspect <folder> \[--json\] \[--namespace <ns>\] \[--master-key <key>\]/)
+  assert.match(inspect.usage, /^Usage: corestore-ts inspect <folder> \[--json\] \[--wide\] \[--namespace <ns>\] \[--master-key <key>\]/)
   assert.match(inspect.usage, /never writes, creates or locks a file/)
 
   const version = await run('--version')
@@ -277,8 +278,8 @@ test('--help explains the tool and each command', async () => {
   assert.match(version.stdout, /^\d+\.\d+\.\d+/)
 })
 
-/** An in-process CliIO; `tty` makes stdout look like a terminal. */
-function capture (tty: boolean): { io: CliIO, stdout: () => string, stderr: () => string } {
+/** An in-process CliIO; `tty` makes stdout look like a terminal `columns` wide. */
+function capture (tty: boolean, columns?: number): { io: CliIO, stdout: () => string, stderr: () => string } {
   const sink = (): { stream: Writable, text: () => string } => {
     const chunks: Buffer[] = []
     const stream = new Writable({
@@ -291,14 +292,14 @@ function capture (tty: boolean): { io: CliIO, stdout: () => string, stderr: () =
   }
   const out = sink()
   const err = sink()
-  const stdout = Object.assign(out.stream, { isTTY: tty })
+  const stdout = Object.assign(out.stream, { isTTY: tty, columns })
   return { io: { stdout, stderr: err.stream }, stdout: out.text, stderr: err.text }
 }
 
-test('on a terminal inspect prints a table with a heading', async t => {
+test('on a wide terminal inspect prints a table with a heading and whole keys', async t => {
   const res = new Resources(t)
   const { dir, cores } = await writeFolder(CORESTORE_TS, res)
-  const { io, stdout, stderr } = capture(true)
+  const { io, stdout, stderr } = capture(true, 250)
   assert.equal(await main(['inspect', dir], io), 0)
   assert.equal(stderr(), '')
   const lines = stdout().split('\n')
@@ -314,9 +315,34 @@ test('on a terminal inspect prints a table with a heading', async t => {
     assert.match(row, new RegExp(`^${core.discoveryKey} +${core.publicKey} +${writable} +${core.length} +${core.byteLength} +${name}$`), core.label)
   }
 
-  const inB = capture(true)
+  const inB = capture(true, 250)
   assert.equal(await inspect.run([dir, '--namespace', 'nothing'], inB.io), 0)
   assert.equal(inB.stdout(), `0 cores in ${dir}, namespace "nothing"; master key from its master_key file\n`)
+})
+
+test('on a 60-column terminal the table shortens keys to fit; --wide prints them whole', async t => {
+  const res = new Resources(t)
+  const { dir, cores } = await writeFolder(CORESTORE_TS, res)
+  const narrow = capture(true, 60)
+  assert.equal(await main(['inspect', dir], narrow.io), 0)
+  const lines = narrow.stdout().split('\n')
+  assert.match(lines[2] ?? '', /^DISCOVERY +KEY +WRITABLE +LENGTH +BYTES +NAME$/)
+  const table = lines.slice(2, 3 + cores.length)
+  for (const line of table) assert.ok(line.length < 60, `${line.length} characters: ${line}`)
+  for (const core of cores) {
+    const row = table.find(line => line.startsWith(core.discoveryKey.slice(0, 8) + '…')) ?? ''
+    assert.match(row, new RegExp(`^${core.discoveryKey.slice(0, 8)}… +${core.publicKey.slice(0, 8)}… `), core.label)
+  }
+  assert.equal(lines[3 + cores.length], '(keys shortened to fit; --wide shows them whole)')
+
+  const wide = capture(true, 60)
+  assert.equal(await main(['inspect', dir, '--wide'], wide.io), 0)
+  for (const core of cores) assert.match(wide.stdout(), new RegExp(`^${core.discoveryKey} +${core.publicKey} `, 'm'), core.label)
+
+  // A pipe has no width: whole keys, tab-separated, whatever the terminal.
+  const piped = capture(false, 60)
+  assert.equal(await main(['inspect', dir], piped.io), 0)
+  for (const core of cores) assert.match(piped.stdout(), new RegExp(`^${core.discoveryKey}\t${core.publicKey}\t`, 'm'), core.label)
 })
 
 test('a store with nothing but its master key is inspected as empty', async t => {

@@ -4,14 +4,16 @@ import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
 import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
-import { EXIT_OK, parseCommandArgs, USAGE } from '../command'
+import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, USAGE, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
+import { formatDuration } from '../duration'
+import { Progress, formatBytes } from '../progress'
 
-const { AUDIT_FAILED, CONNECT_FAILED, INVALID_KEY, NOT_A_FOLDER, TIMEOUT } = Corestore.errors
+const { AUDIT_FAILED, CONNECT_FAILED, TIMEOUT } = Corestore.errors
 
 const DEFAULT_TIMEOUT = 30000
 
-const usage = `Usage: corestore-ts clone <key> <folder> [--tcp <host:port>] [--bootstrap <host:port>]... [--timeout <ms>]
+const usage = `Usage: corestore-ts clone <key> <folder> [--json] [--tcp <host:port>] [--bootstrap <host:port>]... [--timeout <duration>]
 
 Downloads every block of a core (its public key: 64 hex or 52 z-base-32 characters) into a store
 folder (created when missing), from peers found on the Hyperswarm@2 DHT under its discovery key,
@@ -22,12 +24,21 @@ resume or to catch up with a core that grew.
 Options:
   --tcp <host:port>        download from this TCP peer instead of Hyperswarm
   --bootstrap <host:port>  a DHT bootstrap node (repeatable); default: Hyperswarm's public ones
-  --timeout <ms>           give up when no peer is found, or no block arrives, for this long
-                           (default ${DEFAULT_TIMEOUT})
+  --timeout <duration>     give up when no peer is found, or no block arrives, for this long:
+                           90s, 500ms, 2m, 1h, 1m30s; a bare number is milliseconds
+                           (default ${formatDuration(DEFAULT_TIMEOUT)})
+  --json                   print the result as one JSON line on stdout: { key, discoveryKey,
+                           folder, length, byteLength, downloadedBlocks, downloadedBytes, ms,
+                           valid, invalid }; the other messages go to stderr
   -h, --help               print this help
 
-A progress bar on a terminal; otherwise a progress line at every tenth of the core (at most one a
-second). When it fails, a folder it created is removed again.
+Progress goes to stderr: on a terminal one line redrawn in place, as wide as the terminal at
+most (percentage, blocks, bytes, the rate over the last seconds, time left); otherwise a plain
+line at every tenth of the core (at most one a second). The result goes to stdout. When it
+fails, a folder it created is removed again.
+
+Exit codes: 0 once the copy is complete and verified, 1 when the clone fails (no peer within
+--timeout, a stalled download, a copy that fails verification), 2 for a usage error.
 `
 
 export const command: Command = {
@@ -38,16 +49,20 @@ export const command: Command = {
     const { values, positionals } = parseCommandArgs(argv, {
       tcp: { type: 'string' },
       bootstrap: { type: 'string', multiple: true },
-      timeout: { type: 'string' }
+      timeout: { type: 'string' },
+      json: { type: 'boolean' }
     })
     const [key, folder, ...extra] = positionals
     if (key === undefined || folder === undefined) throw USAGE('clone needs the key of a core and a folder')
     if (extra.length > 0) throw USAGE(`clone takes one key and one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
-    const publicKey = parseCoreKey(key)
+    const publicKey = parseKeyArgument(key, 'key')
     const tcp = values.tcp === undefined ? null : parseAddress(values.tcp, '--tcp')
     const bootstrap = values.bootstrap?.map(value => { parseAddress(value, '--bootstrap'); return value })
     if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp connects without it')
-    const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT : parseTimeout(values.timeout)
+    const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT : parseDurationOption(values.timeout, '--timeout')
+    const json = values.json === true
+    // With --json stdout carries the result only; what happens on the way is told on stderr.
+    const say = (text: string): void => { (json ? io.stderr : io.stdout).write(text + '\n') }
 
     const directory = path.resolve(folder)
     const existed = await folderExists(directory)
@@ -55,24 +70,40 @@ export const command: Command = {
     let network: Network | null = null
     let downloaded = 0
     let failed = true
+    let summary: Downloaded = { blocks: 0, bytes: 0, ms: 0 }
     try {
       const core = store.get({ key: publicKey })
       await core.ready()
       core.on('download', () => { downloaded++ })
-      io.stdout.write(`cloning ${toHex(publicKey)} (discovery key ${toHex(core.discoveryKey as Buffer)}) into ${directory}\n`)
+      say(`cloning ${toHex(publicKey)} (discovery key ${toHex(core.discoveryKey as Buffer)}) into ${directory}`)
       if (core.writable) {
-        io.stdout.write('this store holds the writable core itself: nothing to download\n')
+        say('this store holds the writable core itself: nothing to download')
       } else {
         const watchdog = new Watchdog(timeout)
         try {
-          network = tcp === null ? joinSwarm(store, core, bootstrap, io, watchdog) : connectTcp(store, tcp, io, watchdog)
-          await download(core, io, watchdog, tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`, timeout)
+          network = tcp === null ? joinSwarm(store, core, bootstrap, say, watchdog) : connectTcp(store, tcp, say, watchdog)
+          summary = await download(core, io, say, watchdog, tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`, timeout)
         } finally {
           watchdog.stop()
         }
       }
-      await verify(core, io)
-      io.stdout.write(`cloned ${toHex(publicKey)} into ${directory}\n`)
+      const { valid, invalid } = await verify(core, say)
+      if (json) {
+        writeJSON(io.stdout, {
+          key: toHex(publicKey),
+          discoveryKey: toHex(core.discoveryKey as Buffer),
+          folder: directory,
+          length: core.length,
+          byteLength: core.byteLength,
+          downloadedBlocks: summary.blocks,
+          downloadedBytes: summary.bytes,
+          ms: summary.ms,
+          valid,
+          invalid
+        })
+      } else {
+        say(`cloned ${toHex(publicKey)} into ${directory}`)
+      }
       failed = false
     } finally {
       if (network !== null) await network.close()
@@ -90,10 +121,13 @@ interface Network {
   close (): Promise<void>
 }
 
+/** What a download brought: blocks and bytes new in this run, and how long it took. */
+interface Downloaded { blocks: number, bytes: number, ms: number }
+
 /** Waits for a peer, learns the length it has, downloads every block up to it. */
-async function download (core: Core, io: CliIO, watchdog: Watchdog, where: string, timeout: number): Promise<void> {
+async function download (core: Core, io: CliIO, say: (text: string) => void, watchdog: Watchdog, where: string, timeout: number): Promise<Downloaded> {
   const key = toHex(core.key as Buffer)
-  watchdog.expect(`No peer ${where} had core ${key} within ${timeout} ms`)
+  watchdog.expect(`No peer ${where} had core ${key} within ${formatDuration(timeout)}`)
   await watchdog.race(remotePeer(core))
 
   // Without `ifAvailable` update() would wait for more blocks than we have, forever on a complete copy.
@@ -101,26 +135,34 @@ async function download (core: Core, io: CliIO, watchdog: Watchdog, where: strin
     if (!/No update available/.test((err as Error).message)) throw err
   }))
   const total = core.length
-  const progress = new Progress(io, total, core.byteLength, core.downloaded(0, total))
-  io.stdout.write(`core length: ${total} ${total === 1 ? 'block' : 'blocks'}, ${formatBytes(core.byteLength)}\n`)
+  const have = core.downloaded(0, total)
+  // The bytes already here are known exactly only for none or all blocks; in between, estimated.
+  const haveBytes = total === 0 ? 0 : Math.round(core.byteLength * have / total)
+  say(`core length: ${total} ${total === 1 ? 'block' : 'blocks'}, ${formatBytes(core.byteLength)}`)
+  const progress = new Progress({ stream: io.stderr, total, totalBytes: core.byteLength, have, haveBytes })
   const onblock = (index: number, data: Buffer): void => {
     watchdog.kick()
     if (index < total) progress.block(data.length)
   }
   core.on('download', onblock)
+  let done: Downloaded
   try {
-    watchdog.expect(() => `Download stalled: no block arrived for ${timeout} ms (${progress.have} of ${total} blocks)`)
+    watchdog.expect(() => `Download stalled: no block arrived for ${formatDuration(timeout)} (${progress.have} of ${total} blocks)`)
     if (core.downloaded(0, total) < total) await watchdog.race(core.download({ start: 0, end: total }))
   } finally {
     core.removeListener('download', onblock)
+    done = progress.finish()
   }
-  progress.finish()
+  const seconds = done.ms / 1000
+  say(`downloaded ${progress.have}/${total} blocks, ${formatBytes(done.bytes)} in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? done.bytes / seconds : 0)}/s)`)
+  return { blocks: progress.have - have, bytes: done.bytes, ms: done.ms }
 }
 
-async function verify (core: Core, io: CliIO): Promise<void> {
+async function verify (core: Core, say: (text: string) => void): Promise<{ valid: number, invalid: number }> {
   const { valid, invalid } = await core.audit()
   if (invalid > 0) throw AUDIT_FAILED(`The copy of ${toHex(core.key as Buffer)} failed verification: ${invalid} of ${valid + invalid} blocks do not match its Merkle tree`)
-  io.stdout.write(`verified ${valid} ${valid === 1 ? 'block' : 'blocks'}: 0 invalid\n`)
+  say(`verified ${valid} ${valid === 1 ? 'block' : 'blocks'}: 0 invalid`)
+  return { valid, invalid }
 }
 
 /** Resolves once a peer has opened the core on its side (it has it, and will say how long it is). */
@@ -129,22 +171,22 @@ function remotePeer (core: Core): Promise<void> {
   return new Promise(resolve => core.once('peer-open', () => resolve()))
 }
 
-function joinSwarm (store: Corestore, core: Core, bootstrap: string[] | undefined, io: CliIO, watchdog: Watchdog): Network {
+function joinSwarm (store: Corestore, core: Core, bootstrap: string[] | undefined, say: (text: string) => void, watchdog: Watchdog): Network {
   const swarm = new StoreSwarm(store, { bootstrap, announce: false, lookup: true })
   let found = false
   swarm.on('peer-add', peer => {
     found = true
-    io.stdout.write(`connected to ${peer.address ?? 'a peer'} (${peer.type})\n`)
+    say(`connected to ${peer.address ?? 'a peer'} (${peer.type})`)
   })
   swarm.on('error', err => watchdog.fail(err))
-  io.stdout.write(`looking up peers on the DHT${bootstrap === undefined ? '' : ` (bootstrap ${bootstrap.join(', ')})`}\n`)
+  say(`looking up peers on the DHT${bootstrap === undefined ? '' : ` (bootstrap ${bootstrap.join(', ')})`}`)
   // Multicast DNS may still find a peer on the LAN, so an unreachable DHT is fatal only while none is found.
   swarm.checkBootstrap().catch((err: Error) => { if (!found) watchdog.fail(err) })
   swarm.join(core.discoveryKey as Buffer).catch((err: Error) => watchdog.fail(err))
   return swarm
 }
 
-function connectTcp (store: Corestore, address: { host: string, port: number }, io: CliIO, watchdog: Watchdog): Network {
+function connectTcp (store: Corestore, address: { host: string, port: number }, say: (text: string) => void, watchdog: Watchdog): Network {
   const where = `${address.host}:${address.port}`
   const socket = net.connect(address.port, address.host)
   const onerror = (err: NodeJS.ErrnoException): void => {
@@ -153,7 +195,7 @@ function connectTcp (store: Corestore, address: { host: string, port: number }, 
   socket.once('error', onerror)
   socket.once('connect', () => {
     socket.removeListener('error', onerror)
-    io.stdout.write(`connected to ${where} (tcp)\n`)
+    say(`connected to ${where} (tcp)`)
     store.replicate(socket, { initiator: true, live: true })
   })
   return {
@@ -206,109 +248,14 @@ class Watchdog {
   }
 }
 
-/** A bar redrawn in place on a terminal; elsewhere a line at every tenth of the core, at most one a second. */
-class Progress {
-  have: number
-  readonly #io: CliIO
-  readonly #total: number
-  readonly #totalBytes: number
-  readonly #tty: boolean
-  readonly #started = Date.now()
-  #bytes = 0
-  #lastDraw = 0
-  #lastTenth: number
-
-  constructor (io: CliIO, total: number, totalBytes: number, have: number) {
-    this.#io = io
-    this.#total = total
-    this.#totalBytes = totalBytes
-    this.#tty = io.stdout.isTTY === true
-    this.have = have
-    this.#lastTenth = this.#tenth()
-  }
-
-  block (bytes: number): void {
-    this.have++
-    this.#bytes += bytes
-    const now = Date.now()
-    if (this.#tty) {
-      if (now - this.#lastDraw >= 100) this.#draw(now)
-    } else if (this.#tenth() > this.#lastTenth && now - this.#lastDraw >= 1000) {
-      this.#draw(now)
-    }
-  }
-
-  finish (): void {
-    const seconds = (Date.now() - this.#started) / 1000
-    if (this.#tty) this.#io.stdout.write('\r\x1b[K')
-    this.#io.stdout.write(`downloaded ${this.have}/${this.#total} blocks, ${formatBytes(this.#bytes)} in ${seconds.toFixed(1)} s (${this.#rate()})\n`)
-  }
-
-  #draw (now: number): void {
-    this.#lastDraw = now
-    this.#lastTenth = this.#tenth()
-    const fraction = this.#total === 0 ? 1 : this.have / this.#total
-    const figures = `${this.have}/${this.#total} blocks  ${formatBytes(this.#bytes)}/${formatBytes(this.#totalBytes)}  ${this.#rate()}`
-    if (this.#tty) {
-      const width = 24
-      const filled = Math.round(fraction * width)
-      this.#io.stdout.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${figures}\x1b[K`)
-    } else {
-      this.#io.stdout.write(`progress ${(fraction * 100).toFixed(0)}%: ${figures}\n`)
-    }
-  }
-
-  #tenth (): number {
-    return this.#total === 0 ? 10 : Math.floor(this.have * 10 / this.#total)
-  }
-
-  #rate (): string {
-    const seconds = (Date.now() - this.#started) / 1000
-    return `${formatBytes(seconds > 0 ? this.#bytes / seconds : 0)}/s`
-  }
-}
-
-function formatBytes (bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit] ?? ''}`
-}
-
-function parseCoreKey (value: string): Buffer {
-  try {
-    return Corestore.parseKey(value, 'key')
-  } catch {
-    throw INVALID_KEY('key', value, '64 hex characters or 52 z-base-32 characters')
-  }
-}
-
 function parseAddress (value: string, flag: string): { host: string, port: number } {
+  // An IPv6 address in brackets, as `seed --tcp [::1]:4000` prints it.
+  const v6 = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(value)
+  if (v6 !== null && flag === '--tcp' && Number(v6[2]) >= 1 && Number(v6[2]) <= 65535) return { host: v6[1] ?? '', port: Number(v6[2]) }
   try {
     return parseBootstrapAddress(value)
   } catch {
     throw USAGE(`${flag} expects host:port, such as 127.0.0.1:49737, got ${JSON.stringify(value)}`)
-  }
-}
-
-function parseTimeout (value: string): number {
-  const ms = /^\d+$/.test(value) ? Number(value) : NaN
-  if (!(ms > 0 && ms <= 2 ** 31 - 1)) throw USAGE(`--timeout expects milliseconds (a whole number above 0), got ${JSON.stringify(value)}`)
-  return ms
-}
-
-async function folderExists (directory: string): Promise<boolean> {
-  try {
-    const stat = await fs.promises.stat(directory)
-    if (!stat.isDirectory()) throw NOT_A_FOLDER(directory)
-    return true
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
-    throw err
   }
 }
 

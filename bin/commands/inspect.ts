@@ -1,12 +1,13 @@
 // `corestore-ts inspect <folder>`: every core a store folder holds, read-only.
+import path = require('path')
 import Corestore = require('../../lib')
-import { EXIT_OK, parseCommandArgs, USAGE } from '../command'
+import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, USAGE } from '../command'
 import type { CliIO, Command } from '../command'
 
 type StoredCore = Corestore.StoredCore
 type StoreInspection = Corestore.StoreInspection
 
-const usage = `Usage: corestore-ts inspect <folder> [--json] [--namespace <ns>] [--master-key <key>]
+const usage = `Usage: corestore-ts inspect <folder> [--json] [--wide] [--namespace <ns>] [--master-key <key>]
 
 Lists every core a corestore@5 or corestore-ts store folder holds on disk, loaded or not: its
 discovery key, public key, whether this store can write it (and why: a name it derives from the
@@ -16,6 +17,8 @@ Reads only: it never writes, creates or locks a file in the folder, not even mas
 Options:
   --json              print a JSON array of { discoveryKey, publicKey, writable, writableBecause,
                       name, nameHex, length, byteLength, warnings }
+  --wide              on a terminal, print whole keys even when the table is wider than the
+                      terminal (by default keys shrink to their first 8 hex digits and … then)
   --namespace <ns>    only the cores of this namespace path (a, or a:b for namespace('a').namespace('b');
                       a Buffer namespace is its hex), as their name files tell: its default core,
                       its named cores and the namespaces below it
@@ -24,11 +27,16 @@ Options:
                       master_key file
   -h, --help          print this help
 
-On a terminal it prints a table; otherwise one line per core with tab-separated fields:
+On a terminal it prints a table that fits the terminal's width: whole keys when they fit,
+otherwise short ones (--wide for whole keys), and a name too long for the line is cut short.
+Otherwise (a pipe, a file) one line per core with whole keys and tab-separated fields:
   discovery key, public key, writable | read-only, why (name | secret_key | -), length,
   byte length (? when the tree lacks it), name (- for none, hex:<bytes> when not UTF-8;
   \\0 separates a namespace from a core name, \\\\, \\t, \\n and \\xNN escape other bytes)
 Warnings about files that look wrong go to stderr.
+
+Exit codes: 0 once listed, 1 when the folder is missing or not a store, 2 for a usage error
+(an unknown option, a malformed --master-key, a file given as the folder).
 `
 
 export const command: Command = {
@@ -38,6 +46,7 @@ export const command: Command = {
   async run (argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, {
       json: { type: 'boolean' },
+      wide: { type: 'boolean' },
       namespace: { type: 'string' },
       'master-key': { type: 'string' }
     })
@@ -46,14 +55,10 @@ export const command: Command = {
     if (extra.length > 0) throw USAGE(`inspect takes one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
 
     const givenKey = values['master-key']
-    let masterKey: Buffer | null = null
-    if (givenKey !== undefined) {
-      try {
-        masterKey = Corestore.parseKey(givenKey)
-      } catch {
-        throw Corestore.errors.INVALID_KEY('--master-key', givenKey, '64 hex characters or 52 z-base-32 characters')
-      }
-    }
+    const masterKey = givenKey === undefined ? null : parseKeyArgument(givenKey, '--master-key')
+    if (values.namespace !== undefined && values.namespace.length === 0) throw USAGE('--namespace needs a namespace path, such as a or a:b')
+    // Missing folders and folders that are no store are the run's failures; a file is a usage error.
+    await folderExists(path.resolve(folder))
 
     const inspection = await Corestore.inspectStoreFolder(folder, {
       masterKey,
@@ -68,7 +73,9 @@ export const command: Command = {
     for (const core of inspection.cores) {
       for (const warning of core.warnings) io.stderr.write(`corestore-ts: warning: core ${toHex(core.discoveryKey)}: ${warning}\n`)
     }
-    io.stdout.write(io.stdout.isTTY === true ? table(inspection, values.namespace) : lines(inspection.cores))
+    io.stdout.write(io.stdout.isTTY === true
+      ? table(inspection, values.namespace, values.wide === true ? Infinity : io.stdout.columns ?? DEFAULT_COLUMNS)
+      : lines(inspection.cores))
     return EXIT_OK
   }
 }
@@ -99,7 +106,13 @@ function lines (cores: StoredCore[]): string {
   ].join('\t') + '\n').join('')
 }
 
-function table (inspection: StoreInspection, namespace: string | undefined): string {
+/** A terminal that does not say how wide it is: as wide as most. */
+const DEFAULT_COLUMNS = 80
+/** Hex digits a short key keeps: enough to tell the cores of one folder apart, and to grep for. */
+const SHORT_KEY = 8
+
+/** The table for a terminal `columns` wide (Infinity: whole keys, however wide). */
+function table (inspection: StoreInspection, namespace: string | undefined, columns: number): string {
   const { cores } = inspection
   const where = namespace === undefined ? inspection.directory : `${inspection.directory}, namespace ${JSON.stringify(namespace)}`
   const key = inspection.masterKeySource === 'file'
@@ -108,10 +121,19 @@ function table (inspection: StoreInspection, namespace: string | undefined): str
   const heading = `${cores.length} ${cores.length === 1 ? 'core' : 'cores'} in ${where}; ${key}\n`
   if (cores.length === 0) return heading
 
-  const header = ['DISCOVERY KEY', 'PUBLIC KEY', 'WRITABLE', 'LENGTH', 'BYTES', 'NAME']
+  const full = tableLines(cores, key => toHex(key), ['DISCOVERY KEY', 'PUBLIC KEY'])
+  if (full.every(line => line.length < columns)) return heading + '\n' + full.join('\n') + '\n'
+  // Short keys, and whatever still overflows (a long name) cut at the edge: one line per row.
+  const short = tableLines(cores, key => toHex(key).slice(0, SHORT_KEY) + '…', ['DISCOVERY', 'KEY']).map(line => line.length < columns ? line : line.slice(0, Math.max(1, columns - 2)) + '…')
+  return heading + '\n' + short.join('\n') + '\n' + '(keys shortened to fit; --wide shows them whole)\n'
+}
+
+/** The header and a row per core, columns aligned, without line ends. */
+function tableLines (cores: StoredCore[], showKey: (key: Buffer) => string, keyTitles: [string, string]): string[] {
+  const header = [...keyTitles, 'WRITABLE', 'LENGTH', 'BYTES', 'NAME']
   const rows = cores.map(core => [
-    toHex(core.discoveryKey),
-    toHex(core.publicKey),
+    showKey(core.discoveryKey),
+    showKey(core.publicKey),
     core.writableBecause === 'name' ? 'yes (name)' : core.writableBecause === 'secret_key' ? 'yes (secret key)' : 'no',
     String(core.length),
     core.byteLength === null ? '?' : String(core.byteLength),
@@ -123,8 +145,8 @@ function table (inspection: StoreInspection, namespace: string | undefined): str
     if (i === row.length - 1) return cell
     const width = widths[i] ?? 0
     return numeric[i] === true ? cell.padStart(width) : cell.padEnd(width)
-  }).join('  ') + '\n'
-  return heading + '\n' + format(header) + rows.map(format).join('')
+  }).join('  ')
+  return [format(header), ...rows.map(format)]
 }
 
 /** A name as one printable token: UTF-8 with control characters escaped, `hex:` otherwise. */

@@ -1,30 +1,44 @@
 // `corestore-ts seed <folder> [discoveryKey...]`: serves a store's cores to peers until interrupted.
 import crypto = require('crypto')
-import fs = require('fs')
 import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
 import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
 import type { SwarmPeer } from '../../lib/swarm'
-import { EXIT_OK, parseCommandArgs, USAGE } from '../command'
+import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, USAGE, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 
 type StoredCore = Corestore.StoredCore
 
-const usage = `Usage: corestore-ts seed <folder> [discoveryKey...] [--tcp <port>] [--bootstrap <host:port>]...
+/** Where `--tcp <port>` listens: this machine only, unless the operator names an interface. */
+const DEFAULT_TCP_HOST = '127.0.0.1'
+
+const usage = `Usage: corestore-ts seed <folder> [key...] [--json] [--tcp [<host>:]<port>] [--bootstrap <host:port>]...
 
 Serves the cores of a store folder until interrupted (Ctrl-C, SIGTERM), then closes cleanly.
-Announces discovery keys on the Hyperswarm@2 DHT (and to the LAN by multicast DNS): the keys
-given (64 hex or 52 z-base-32 characters each), or those of every core the folder holds. A core
-opens only when a peer asks for it, and a connected peer may ask for any core of the folder. Reads
-only: cores open read-only, and no file is created, not even master_key. Prints each core it
-announces and each peer that connects or leaves.
+Announces discovery keys on the Hyperswarm@2 DHT (and to the LAN by multicast DNS): those of the
+cores given, each by its public key or its discovery key (64 hex or 52 z-base-32 characters; see
+\`corestore-ts inspect <folder>\`), or those of every core the folder holds. A core opens only when
+a peer asks for it, and a connected peer may ask for any core of the folder. Reads only: cores
+open read-only, and no file is created, not even master_key. Prints each core it announces and
+each peer that connects or leaves.
 
 Options:
-  --tcp <port>             serve on this TCP port (every interface; 0: any free port) instead of
-                           Hyperswarm; \`corestore-ts clone <key> <folder> --tcp host:port\` connects
+  --tcp [<host>:]<port>    serve on TCP instead of Hyperswarm; the host defaults to ${DEFAULT_TCP_HOST}
+                           (this machine only): give 0.0.0.0:<port> (or [::]:<port>) to serve
+                           other machines. Port 0 picks a free one. Peers connect with
+                           \`corestore-ts clone <key> <folder> --tcp <host>:<port>\`
   --bootstrap <host:port>  a DHT bootstrap node (repeatable); default: Hyperswarm's public ones
+  --json                   print one JSON object per line for each event instead of text:
+                           { event: "listening", transport: "tcp", host, port } or
+                           { event: "bootstrap", nodes }, then { event: "announced" | "serving",
+                           discoveryKey, publicKey, length, byteLength } per core,
+                           { event: "seeding", folder, cores }, { event: "peer-connected" |
+                           "peer-left", peer, transport, address }, { event: "stopped" }
   -h, --help               print this help
+
+Exit codes: 0 once stopped by a signal, 1 when seeding fails (no such folder, no such core, an
+unreachable bootstrap node, a port in use), 2 for a usage error.
 `
 
 export const command: Command = {
@@ -34,18 +48,20 @@ export const command: Command = {
   async run (argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, {
       tcp: { type: 'string' },
-      bootstrap: { type: 'string', multiple: true }
+      bootstrap: { type: 'string', multiple: true },
+      json: { type: 'boolean' }
     })
     const [folder, ...givenKeys] = positionals
     if (folder === undefined) throw USAGE('seed needs the store folder')
-    const tcpPort = values.tcp === undefined ? null : parsePort(values.tcp)
+    const tcp = values.tcp === undefined ? null : parseListenAddress(values.tcp)
     const bootstrap = values.bootstrap?.map(parseBootstrapOption)
-    if (tcpPort !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp serves without it')
-    const discoveryKeys = givenKeys.map(parseDiscoveryKey)
+    if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp serves without it')
+    const keys = givenKeys.map(key => parseKeyArgument(key, 'key'))
+    const report = reporter(io, values.json === true)
 
     const directory = path.resolve(folder)
-    if (!(await isDirectory(directory))) throw Corestore.errors.STORE_FOLDER_NOT_FOUND(directory)
-    const cores = await coresToSeed(directory, discoveryKeys)
+    if (!(await folderExists(directory))) throw Corestore.errors.STORE_FOLDER_NOT_FOUND(directory)
+    const cores = await coresToSeed(directory, keys)
 
     // Seeding never writes: cores open read-only, and a folder without a master_key keeps none.
     const masterKey = await Corestore.readStoredMasterKey(directory) ?? crypto.randomBytes(32)
@@ -54,20 +70,28 @@ export const command: Command = {
     let network: Network | null = null
     try {
       await store.ready()
-      network = tcpPort === null
-        ? await joinSwarm(store, cores, bootstrap, io)
-        : await listenTcp(store, cores, tcpPort, io)
-      io.stdout.write(`seeding ${cores.length} ${cores.length === 1 ? 'core' : 'cores'} from ${directory}; Ctrl-C to stop\n`)
+      network = tcp === null
+        ? await joinSwarm(store, cores, bootstrap, report)
+        : await listenTcp(store, cores, tcp, report)
+      report({ event: 'seeding', folder: directory, cores: cores.length },
+        `seeding ${cores.length} ${cores.length === 1 ? 'core' : 'cores'} from ${directory}; Ctrl-C to stop`)
       await Promise.race([stop.signalled, network.failed])
-      io.stdout.write('stopping\n')
+      report({ event: 'stopping' }, 'stopping')
     } finally {
       stop.dispose()
       if (network !== null) await network.close()
       await store.close()
     }
-    io.stdout.write('stopped\n')
+    report({ event: 'stopped' }, 'stopped')
     return EXIT_OK
   }
+}
+
+/** Reports an event on stdout: as a JSON line with --json, as the text otherwise. */
+type Report = (event: Record<string, unknown>, text: string) => void
+
+function reporter (io: CliIO, json: boolean): Report {
+  return json ? event => writeJSON(io.stdout, event) : (event, text) => io.stdout.write(text + '\n')
 }
 
 interface Network {
@@ -76,18 +100,18 @@ interface Network {
   close (): Promise<void>
 }
 
-async function joinSwarm (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, io: CliIO): Promise<Network> {
+async function joinSwarm (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, report: Report): Promise<Network> {
   const swarm = new StoreSwarm(store, { bootstrap, announce: true, lookup: false })
   const failed = new Promise<never>((resolve, reject) => swarm.on('error', reject))
   failed.catch(() => {})
   try {
     const reached = await swarm.checkBootstrap()
-    io.stdout.write(`DHT bootstrap node${reached.length === 1 ? '' : 's'} answered: ${reached.join(', ')}\n`)
-    swarm.on('peer-add', peer => io.stdout.write(`peer connected: ${describePeer(peer)}\n`))
-    swarm.on('peer-remove', peer => io.stdout.write(`peer left: ${describePeer(peer)}\n`))
+    report({ event: 'bootstrap', nodes: reached }, `DHT bootstrap node${reached.length === 1 ? '' : 's'} answered: ${reached.join(', ')}`)
+    swarm.on('peer-add', peer => report({ event: 'peer-connected', ...peerJSON(peer) }, `peer connected: ${describePeer(peer)}`))
+    swarm.on('peer-remove', peer => report({ event: 'peer-left', ...peerJSON(peer) }, `peer left: ${describePeer(peer)}`))
     await Promise.all(cores.map(async core => {
       await swarm.join(core.discoveryKey)
-      io.stdout.write(`announced ${describeCore(core)}\n`)
+      report({ event: 'announced', ...coreJSON(core) }, `announced ${describeCore(core)}`)
     }))
   } catch (err) {
     await swarm.close()
@@ -96,27 +120,28 @@ async function joinSwarm (store: Corestore, cores: StoredCore[], bootstrap: stri
   return { failed, close: () => swarm.close() }
 }
 
-async function listenTcp (store: Corestore, cores: StoredCore[], port: number, io: CliIO): Promise<Network> {
+async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }: ListenAddress, report: Report): Promise<Network> {
   const sockets = new Set<net.Socket>()
   const server = net.createServer(socket => {
-    const address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`
+    const address = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0)
     sockets.add(socket)
-    io.stdout.write(`peer connected: ${address} (tcp)\n`)
+    report({ event: 'peer-connected', peer: address, transport: 'tcp', address }, `peer connected: ${address} (tcp)`)
     socket.once('close', () => {
       sockets.delete(socket)
-      io.stdout.write(`peer left: ${address} (tcp)\n`)
+      report({ event: 'peer-left', peer: address, transport: 'tcp', address }, `peer left: ${address} (tcp)`)
     })
     store.replicate(socket, { initiator: false, live: true })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(Corestore.errors.LISTEN_FAILED(`Cannot listen on TCP port ${port}: ${err.code ?? err.message}`)))
-    server.listen(port, () => resolve())
+    server.once('error', (err: NodeJS.ErrnoException) => reject(Corestore.errors.LISTEN_FAILED(`Cannot listen on TCP ${formatAddress(host, port)}: ${err.code ?? err.message}`)))
+    server.listen(port, host, () => resolve())
   })
   const failed = new Promise<never>((resolve, reject) => server.on('error', reject))
   failed.catch(() => {})
-  for (const core of cores) io.stdout.write(`serving ${describeCore(core)}\n`)
-  const address = server.address() as net.AddressInfo
-  io.stdout.write(`listening on tcp port ${address.port}\n`)
+  const bound = server.address() as net.AddressInfo
+  const address = formatAddress(bound.address, bound.port)
+  report({ event: 'listening', transport: 'tcp', host: bound.address, port: bound.port, address }, `listening on tcp ${address}`)
+  for (const core of cores) report({ event: 'serving', ...coreJSON(core) }, `serving ${describeCore(core)}`)
   return {
     failed,
     close: () => new Promise<void>(resolve => {
@@ -126,23 +151,43 @@ async function listenTcp (store: Corestore, cores: StoredCore[], port: number, i
   }
 }
 
-/** The cores named by discovery key, or every core the folder holds; each must be stored there. */
-async function coresToSeed (directory: string, discoveryKeys: Buffer[]): Promise<StoredCore[]> {
-  const keys: Buffer[] = discoveryKeys.length > 0 ? discoveryKeys : []
-  if (discoveryKeys.length === 0) {
-    for await (const dkey of Corestore.listStoredCores(directory)) keys.push(dkey)
+/**
+ * The cores given, each by its discovery key or its public key, or every core the folder holds;
+ * each must be stored there. A core given twice is served once.
+ */
+async function coresToSeed (directory: string, givenKeys: Buffer[]): Promise<StoredCore[]> {
+  if (givenKeys.length === 0) {
+    const cores: StoredCore[] = []
+    for await (const dkey of Corestore.listStoredCores(directory)) cores.push(await Corestore.describeStoredCore(directory, dkey, null))
+    if (cores.length === 0) throw Corestore.errors.NO_CORES(directory)
+    return cores
   }
-  if (keys.length === 0) throw Corestore.errors.NO_CORES(directory)
-  const cores: StoredCore[] = []
-  for (const dkey of keys) {
-    try {
-      cores.push(await Corestore.describeStoredCore(directory, dkey, null))
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'CORE_NOT_FOUND') throw err
-      throw new Corestore.CorestoreError('CORE_NOT_FOUND', `${directory} holds no core with discovery key ${toHex(dkey)}`)
+  const cores = new Map<string, StoredCore>()
+  for (const key of givenKeys) {
+    const core = await storedCore(directory, key) ?? await storedCore(directory, Corestore.discoveryKey(key))
+    if (core === null) {
+      throw new Corestore.CorestoreError('CORE_NOT_FOUND', `${directory} holds no core with ${toHex(key)} as its discovery key or its public key (seed takes either; \`corestore-ts inspect ${directory}\` lists both)`)
     }
+    cores.set(toHex(core.discoveryKey), core)
   }
-  return cores
+  return [...cores.values()]
+}
+
+async function storedCore (directory: string, dkey: Buffer): Promise<StoredCore | null> {
+  try {
+    return await Corestore.describeStoredCore(directory, dkey, null)
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'CORE_NOT_FOUND') return null
+    throw err
+  }
+}
+
+function coreJSON (core: StoredCore): Record<string, unknown> {
+  return { discoveryKey: toHex(core.discoveryKey), publicKey: toHex(core.publicKey), length: core.length, byteLength: core.byteLength }
+}
+
+function peerJSON (peer: SwarmPeer): Record<string, unknown> {
+  return { peer: toHex(peer.remotePublicKey), transport: peer.type, address: peer.address }
 }
 
 function describeCore (core: StoredCore): string {
@@ -170,10 +215,20 @@ function stopSignal (): { signalled: Promise<void>, dispose: () => void } {
   }
 }
 
-function parsePort (value: string): number {
-  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN
-  if (!(port >= 0 && port <= 65535)) throw USAGE(`--tcp expects a port number (0 for any free port), got ${JSON.stringify(value)}`)
-  return port
+interface ListenAddress { host: string, port: number }
+
+/** `--tcp <port>`, `--tcp <host>:<port>` or `--tcp [<ipv6>]:<port>`; port 0 picks a free one. */
+function parseListenAddress (value: string): ListenAddress {
+  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):)?(\d{1,5})$/.exec(value)
+  const port = Number(match?.[3])
+  if (match === null || !(port >= 0 && port <= 65535)) {
+    throw USAGE(`--tcp expects [host:]port, such as 4000 or 0.0.0.0:4000 (port 0: any free port), got ${JSON.stringify(value)}`)
+  }
+  return { host: match[1] ?? match[2] ?? DEFAULT_TCP_HOST, port }
+}
+
+function formatAddress (host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }
 
 function parseBootstrapOption (value: string): string {
@@ -182,22 +237,6 @@ function parseBootstrapOption (value: string): string {
     return value
   } catch {
     throw USAGE(`--bootstrap expects host:port, such as 127.0.0.1:49737, got ${JSON.stringify(value)}`)
-  }
-}
-
-function parseDiscoveryKey (value: string): Buffer {
-  try {
-    return Corestore.parseKey(value, 'discovery key')
-  } catch {
-    throw Corestore.errors.INVALID_KEY('discovery key', value, '64 hex characters or 52 z-base-32 characters')
-  }
-}
-
-async function isDirectory (directory: string): Promise<boolean> {
-  try {
-    return (await fs.promises.stat(directory)).isDirectory()
-  } catch {
-    return false
   }
 }
 
