@@ -4,7 +4,6 @@ import { createPager, LazyPager } from '../../lib/lazy-pager'
 import type { Page } from '../../lib/lazy-pager'
 
 // memory-pager@1 itself (the lazy pager replaces its export for later requires, so load the file fresh).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const original = require(require.resolve('memory-pager', { paths: [require.resolve('hypercore')] })) as unknown
 
 /** A small deterministic generator, so a failure replays. */
