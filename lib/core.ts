@@ -151,23 +151,23 @@ export class Core extends Feed {
     })
   }
 
-  override ready (): Promise<void>
   override ready (cb: Callback): void
+  override ready (): Promise<void>
   override ready (cb?: Callback): Promise<void> | void {
     const err = Core.#closedError(this)
     if (err !== null) return fail(err, cb)
     return settle<void>(done => super.ready(done), cb)
   }
 
-  override close (): Promise<void>
   override close (cb: Callback): void
+  override close (): Promise<void>
   override close (allowActive: boolean, cb?: Callback): Promise<void> | void
   override close (...args: unknown[]): Promise<void> | void {
     return call<void>(args, a => super.close(...a))
   }
 
-  override append (data: unknown): Promise<number>
   override append (data: unknown, cb: Callback<number>): void
+  override append (data: unknown): Promise<number>
   override append (data: unknown, cb?: Callback<number>): Promise<number> | void {
     const err = Core.#closedError(this) ?? checkBlocks(data, (this as unknown as { _codec: Codec })._codec)
     if (err !== null) return fail(err, cb)
@@ -184,45 +184,46 @@ export class Core extends Feed {
     }), cb)
   }
 
-  override get (index: number, opts?: object | null): Promise<any>
+  // Callback forms first, so a callback's parameters get their types from the right overload.
   override get (index: number, cb: Callback<any>): symbol
-  override get (index: number, opts: object | null | undefined, cb: Callback<any>): symbol
+  override get (index: number, opts: Feed.GetOptions | null | undefined, cb: Callback<any>): symbol
+  override get (index: number, opts?: Feed.GetOptions | null): Promise<any>
   override get (...args: unknown[]): Promise<any> | symbol {
     const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ?? checkOptions('get options', optionsAt(args, 1))
     if (err !== null) return failCall(args, err, Symbol('hypercore-get'))
     return call<any>(args, a => super.get(...(a as [number])))
   }
 
-  override getBatch (start: number, end: number, opts?: object | null): Promise<any[]>
   override getBatch (start: number, end: number, cb: Callback<any[]>): void
-  override getBatch (start: number, end: number, opts: object | null | undefined, cb: Callback<any[]>): void
+  override getBatch (start: number, end: number, opts: Feed.GetBatchOptions | null | undefined, cb: Callback<any[]>): void
+  override getBatch (start: number, end: number, opts?: Feed.GetBatchOptions | null): Promise<any[]>
   override getBatch (...args: unknown[]): Promise<any[]> | void {
     const err = Core.#closedError(this) ?? checkRange(args[0], args[1]) ?? checkOptions('getBatch options', optionsAt(args, 2))
     if (err !== null) return failCall(args, err, undefined)
     return call<any[]>(args, a => super.getBatch(...(a as [number, number])))
   }
 
-  override head (opts?: object | null): Promise<any>
   override head (cb: Callback<any>): void
-  override head (opts: object | null | undefined, cb: Callback<any>): void
+  override head (opts: Feed.HeadOptions | null | undefined, cb: Callback<any>): void
+  override head (opts?: Feed.HeadOptions | null): Promise<any>
   override head (...args: unknown[]): Promise<any> | void {
     const err = Core.#closedError(this) ?? checkOptions('head options', optionsAt(args, 0))
     if (err !== null) return failCall(args, err, undefined)
     return call<any>(args, a => super.head(...a))
   }
 
-  override update (opts?: number | object | null): Promise<void>
   override update (cb: Callback): void
-  override update (opts: number | object | null | undefined, cb: Callback): void
+  override update (minLengthOrOpts: number | Feed.UpdateOptions | null | undefined, cb: Callback): void
+  override update (minLengthOrOpts?: number | Feed.UpdateOptions | null): Promise<void>
   override update (...args: unknown[]): Promise<void> | void {
     const err = Core.#closedError(this) ?? checkUpdateOptions(optionsAt(args, 0))
     if (err !== null) return failCall(args, err, undefined)
     return call<void>(args, a => super.update(...a))
   }
 
-  override download (range?: number | number[] | Feed.Range | null): Download
   override download (cb: Callback): object
   override download (range: number | number[] | Feed.Range | null | undefined, cb: Callback): object
+  override download (range?: number | number[] | Feed.Range | null): Download
   override download (...args: unknown[]): object {
     const err = Core.#closedError(this) ?? checkDownloadRange(optionsAt(args, 0))
     if (err !== null) {
@@ -242,9 +243,10 @@ export class Core extends Feed {
     return thenable(selection, promise)
   }
 
-  override seek (bytes: number, opts?: object | null): Promise<[number, number]>
   override seek (bytes: number, cb: (err: Error | null, index?: number, offset?: number) => void): void
-  override seek (bytes: number, opts: object | null | undefined, cb: (err: Error | null, index?: number, offset?: number) => void): void
+  override seek (bytes: number, opts: Feed.SeekOptions | null | undefined, cb: (err: Error | null, index?: number, offset?: number) => void): void
+  /** Resolves to [block index, byte offset inside that block]. */
+  override seek (bytes: number, opts?: Feed.SeekOptions | null): Promise<[number, number]>
   override seek (...args: unknown[]): Promise<[number, number]> | void {
     const err = Core.#closedError(this) ?? checkIndex('byte offset', args[0]) ?? checkOptions('seek options', optionsAt(args, 1))
     if (err !== null) return failCall(args, err, undefined)
@@ -256,18 +258,18 @@ export class Core extends Feed {
     return promise
   }
 
-  override audit (): Promise<{ valid: number, invalid: number }>
   override audit (cb: Callback<{ valid: number, invalid: number }>): void
+  override audit (): Promise<{ valid: number, invalid: number }>
   override audit (cb?: Callback<{ valid: number, invalid: number }>): Promise<{ valid: number, invalid: number }> | void {
     const err = Core.#closedError(this)
     if (err !== null) return fail(err, cb)
     return settle(done => super.audit(done), cb)
   }
 
-  override clear (start: number, end?: number | null, opts?: object | null): Promise<void>
   override clear (start: number, cb: Callback): void
   override clear (start: number, end: number | null | undefined, cb: Callback): void
-  override clear (start: number, end: number | null | undefined, opts: object | null | undefined, cb: Callback): void
+  override clear (start: number, end: number | null | undefined, opts: Feed.ClearOptions | null | undefined, cb: Callback): void
+  override clear (start: number, end?: number | null, opts?: Feed.ClearOptions | null): Promise<void>
   override clear (...args: unknown[]): Promise<void> | void {
     const end = optionsAt(args, 1)
     const err = Core.#closedError(this) ?? checkIndex('start index', args[0]) ??
@@ -280,8 +282,8 @@ export class Core extends Feed {
     })
   }
 
-  override truncate (length: number): Promise<void>
   override truncate (length: number, cb: Callback): void
+  override truncate (length: number): Promise<void>
   override truncate (length: number, cb?: Callback): Promise<void> | void {
     const err = Core.#closedError(this) ?? checkIndex('length to truncate to', length)
     if (err !== null) return fail(err, cb)
@@ -299,50 +301,50 @@ export class Core extends Feed {
     }), cb)
   }
 
-  override destroyStorage (): Promise<void>
   override destroyStorage (cb: Callback): void
+  override destroyStorage (): Promise<void>
   override destroyStorage (cb?: Callback): Promise<void> | void {
     const err = Core.#closedError(this)
     if (err !== null) return fail(err, cb)
     return settle<void>(done => super.destroyStorage(done), cb)
   }
 
-  override signature (index?: number): Promise<any>
-  override signature (cb: Callback<any>): void
-  override signature (index: number, cb: Callback<any>): void
-  override signature (...args: unknown[]): Promise<any> | void {
+  override signature (cb: Callback<Feed.Signature>): void
+  override signature (index: number, cb: Callback<Feed.Signature>): void
+  override signature (index?: number): Promise<Feed.Signature>
+  override signature (...args: unknown[]): Promise<Feed.Signature> | void {
     const err = Core.#closedError(this) ?? checkOptionalIndex('block index', optionsAt(args, 0))
     if (err !== null) return failCall(args, err, undefined)
-    return call<any>(args, a => super.signature(...(a as [number])))
+    return call<Feed.Signature>(args, a => super.signature(...(a as [number])))
   }
 
-  override verify (index: number, signature: Buffer): Promise<boolean>
   override verify (index: number, signature: Buffer, cb: Callback<boolean>): void
+  override verify (index: number, signature: Buffer): Promise<boolean>
   override verify (...args: unknown[]): Promise<boolean> | void {
     const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ?? checkBytes('signature', args[1])
     if (err !== null) return failCall(args, err, undefined)
     return call<boolean>(args, a => super.verify(...(a as [number, Buffer])))
   }
 
-  override rootHashes (index: number): Promise<any[]>
-  override rootHashes (index: number, cb: Callback<any[]>): void
-  override rootHashes (...args: unknown[]): Promise<any[]> | void {
+  override rootHashes (index: number, cb: Callback<Feed.Node[]>): void
+  override rootHashes (index: number): Promise<Feed.Node[]>
+  override rootHashes (...args: unknown[]): Promise<Feed.Node[]> | void {
     const err = Core.#closedError(this) ?? checkIndex('block index', args[0])
     if (err !== null) return failCall(args, err, undefined)
-    return call<any[]>(args, a => super.rootHashes(...(a as [number])))
+    return call<Feed.Node[]>(args, a => super.rootHashes(...(a as [number])))
   }
 
-  override proof (index: number, opts?: object | null): Promise<any>
-  override proof (index: number, cb: Callback<any>): void
-  override proof (index: number, opts: object | null | undefined, cb: Callback<any>): void
-  override proof (...args: unknown[]): Promise<any> | void {
+  override proof (index: number, cb: Callback<Feed.Proof>): void
+  override proof (index: number, opts: Feed.ProofOptions | null | undefined, cb: Callback<Feed.Proof>): void
+  override proof (index: number, opts?: Feed.ProofOptions | null): Promise<Feed.Proof>
+  override proof (...args: unknown[]): Promise<Feed.Proof> | void {
     const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ?? checkOptions('proof options', optionsAt(args, 1))
     if (err !== null) return failCall(args, err, undefined)
-    return call<any>(args, a => super.proof(...(a as [number])))
+    return call<Feed.Proof>(args, a => super.proof(...(a as [number])))
   }
 
-  override put (index: number, data: unknown, proof: unknown): Promise<void>
-  override put (index: number, data: unknown, proof: unknown, cb: Callback): void
+  override put (index: number, data: unknown, proof: Feed.Proof, cb: Callback): void
+  override put (index: number, data: unknown, proof: Feed.Proof): Promise<void>
   override put (...args: unknown[]): Promise<void> | void {
     const proof = args[2]
     const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ??
@@ -351,24 +353,24 @@ export class Core extends Feed {
     return call<void>(args, a => super.put(...(a as [number, unknown, unknown])))
   }
 
-  override getBlockInfo (index: number): Promise<any>
-  override getBlockInfo (index: number, cb: Callback<any>): void
-  override getBlockInfo (...args: unknown[]): Promise<any> | void {
+  override getBlockInfo (index: number, cb: Callback<Feed.BlockInfo>): void
+  override getBlockInfo (index: number): Promise<Feed.BlockInfo>
+  override getBlockInfo (...args: unknown[]): Promise<Feed.BlockInfo> | void {
     const err = Core.#closedError(this) ?? checkIndex('block index', args[0])
     if (err !== null) return failCall(args, err, undefined)
-    return call<any>(args, a => super.getBlockInfo(...(a as [number])))
+    return call<Feed.BlockInfo>(args, a => super.getBlockInfo(...(a as [number])))
   }
 
-  override flush (): Promise<void>
   override flush (cb: Callback): void
+  override flush (): Promise<void>
   override flush (cb?: Callback): Promise<void> | void {
     const err = Core.#closedError(this)
     if (err !== null) return fail(err, cb)
     return settle<void>(done => super.flush(done), cb)
   }
 
-  override finalize (): Promise<void>
   override finalize (cb: Callback): void
+  override finalize (): Promise<void>
   override finalize (cb?: Callback): Promise<void> | void {
     const err = Core.#closedError(this)
     if (err !== null) return fail(err, cb)

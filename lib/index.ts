@@ -1,5 +1,11 @@
 // The package entry: `require('corestore-ts')` is the Corestore class itself (as corestore@5 was), with
 // the errors, key helpers and read-only folder inspection as statics (declared in corestore.ts).
+// The declarations of the untyped dependencies the emitted .d.ts files import ship in types/: these
+// references keep them in every consumer's program (preserve: tsc drops references it did not need).
+/// <reference types="node" preserve="true" />
+/// <reference path="../types/random-access-storage/index.d.ts" preserve="true" />
+/// <reference path="../types/hypercore-protocol/index.d.ts" preserve="true" />
+/// <reference path="../types/hypercore/index.d.ts" preserve="true" />
 import { Corestore } from './corestore'
 import * as errors from './errors'
 import { describeStoredCore, inspectStoreFolder, listStoredCores } from './inspect'

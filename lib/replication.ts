@@ -5,9 +5,9 @@ import { ProtocolStream } from './hypercore'
 import type { Feed } from './hypercore'
 import { INVALID_OPTIONS, NO_INITIATOR } from './errors'
 
-export interface ReplicationOptions extends ProtocolStream.Options {
-  /** Replicate over this hypercore-protocol stream instead of creating one. */
-  stream?: ProtocolStream
+/** hypercore@9's replication options (hypercore-protocol@8's among them), and which side initiates. */
+export interface ReplicationOptions extends Feed.ReplicateOptions {
+  /** Which side initiates; replicate(socket) needs it (or Hyperswarm's connection info). */
   initiator?: boolean
 }
 

@@ -27,7 +27,13 @@ import { resolveStorage } from './storage'
 import type { ResolvedStorage } from './storage'
 import type { CoreRequest } from './view'
 
-export interface StoreOptions extends Feed.Options {
+/**
+ * What a store forwards, as corestore@5 did with its whole options object: hypercore@9's options to
+ * every core it opens, and hypercore's replication options to every stream it creates.
+ */
+export interface ForwardedOptions extends Feed.Options, Omit<ReplicationOptions, 'stream' | 'initiator'> {}
+
+export interface StoreOptions extends ForwardedOptions {
   /** How many cores that only peers asked for stay open (default 1000). */
   cacheSize?: number
   /** The 32-byte key every writable core is derived from; read from `master_key` (or created) when absent. */
@@ -73,7 +79,7 @@ export interface StoreRoot {
 export class StoreRoot extends EventEmitter implements CoreSource {
   readonly #storage: ResolvedStorage
   readonly #options: StoreOptions
-  readonly #coreOpts: Feed.Options
+  readonly #coreOpts: ForwardedOptions
   readonly #sharedCache: { data?: unknown, tree?: unknown } | null
   readonly #cache: CoreCache<Feed>
   readonly #replicator: Replicator
@@ -106,13 +112,14 @@ export class StoreRoot extends EventEmitter implements CoreSource {
     this.#masterKey = given === undefined || given === null ? null : parseMasterKey(given, opts.primaryKey !== undefined ? 'primaryKey' : 'masterKey')
     const cacheSize = opts.cacheSize ?? 1000
     if (!Number.isInteger(cacheSize) || cacheSize < 0) throw INVALID_OPTIONS(`cacheSize must be a whole number >= 0, got ${String(cacheSize)}`)
-    const coreOpts: Feed.Options = {}
+    // Keys the types do not list pass through too: hypercore and hypercore-protocol ignore what they do not read.
+    const coreOpts: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(opts)) {
       if (!OWN_OPTIONS.has(key)) coreOpts[key] = value
     }
     const badCoreOption = checkCoreOptions(coreOpts)
     if (badCoreOption !== null) throw badCoreOption
-    this.#coreOpts = coreOpts
+    this.#coreOpts = coreOpts as ForwardedOptions
     this.#options = opts
     this.#sharedCache = opts.cache ?? null
     this.#cache = new CoreCache<Feed>({

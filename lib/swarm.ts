@@ -1,5 +1,11 @@
 // Hyperswarm@2 networking for a store: the package's second entry (`corestore-ts/swarm`), used by the
 // CLI and the demo. `require('corestore-ts')` never loads it, so the native utp-native stays unloaded.
+// The emitted .d.ts imports untyped packages whose declarations ship in types/ (see lib/index.ts).
+/// <reference types="node" preserve="true" />
+/// <reference path="../types/random-access-storage/index.d.ts" preserve="true" />
+/// <reference path="../types/hypercore-protocol/index.d.ts" preserve="true" />
+/// <reference path="../types/hypercore/index.d.ts" preserve="true" />
+/// <reference path="../types/hyperswarm/index.d.ts" preserve="true" />
 import dns = require('dns')
 import { EventEmitter } from 'events'
 import type { Duplex } from 'stream'

@@ -29,21 +29,21 @@ interface Case {
 }
 
 const big = Buffer.alloc(MAX_BLOCK_BYTES + 1)
-const json = { valueEncoding: 'json' }
+const json = { valueEncoding: 'json' as const }
 
 const cases: Case[] = [
   // the store constructor and its synchronous methods
   { name: 'new Corestore(42)', code: 'INVALID_STORAGE', via: 'throws', run: () => new Corestore(42 as unknown as string) },
   { name: 'new Corestore(ram, "x")', code: 'INVALID_OPTIONS', via: 'throws', run: () => new Corestore(ram, 'x' as unknown as Corestore.Options) },
   { name: 'new Corestore(ram, { cacheSize: -1 })', code: 'INVALID_OPTIONS', via: 'throws', run: () => new Corestore(ram, { cacheSize: -1 }) },
-  { name: 'new Corestore(ram, { valueEncoding: 42 })', code: 'INVALID_OPTIONS', via: 'throws', run: () => new Corestore(ram, { valueEncoding: 42 as unknown as string }) },
+  { name: 'new Corestore(ram, { valueEncoding: 42 })', code: 'INVALID_OPTIONS', via: 'throws', run: () => new Corestore(ram, { valueEncoding: 42 as never }) },
   { name: 'new Corestore(ram, { masterKey: 16 bytes })', code: 'INVALID_MASTER_KEY', via: 'throws', run: () => new Corestore(ram, { masterKey: Buffer.alloc(16) }) },
-  { name: 'store.get({ valueEncoding: 42 })', code: 'INVALID_OPTIONS', via: 'throws', run: f => f.store.get({ valueEncoding: 42 as unknown as string }) },
-  { name: 'store.get({ valueEncoding: "utf-9" })', code: 'INVALID_OPTIONS', via: 'throws', run: f => f.store.get({ name: 'x', valueEncoding: 'utf-9' }) },
+  { name: 'store.get({ valueEncoding: 42 })', code: 'INVALID_OPTIONS', via: 'throws', run: f => f.store.get({ valueEncoding: 42 as never }) },
+  { name: 'store.get({ valueEncoding: "utf-9" })', code: 'INVALID_OPTIONS', via: 'throws', run: f => f.store.get({ name: 'x', valueEncoding: 'utf-9' as never }) },
   { name: 'store.get(42)', code: 'INVALID_OPTIONS', via: 'throws', run: f => f.store.get(42 as unknown as string) },
   { name: 'store.get(31-byte key)', code: 'INVALID_KEY', via: 'throws', run: f => f.store.get(Buffer.alloc(31)) },
   { name: 'store.get({ name: empty Buffer })', code: 'INVALID_NAME', via: 'throws', run: f => f.store.get({ name: Buffer.alloc(0) }) },
-  { name: 'store.default({ valueEncoding: {} })', code: 'INVALID_OPTIONS', via: 'throws', run: f => f.store.default({ valueEncoding: {} as unknown as string }) },
+  { name: 'store.default({ valueEncoding: {} })', code: 'INVALID_OPTIONS', via: 'throws', run: f => f.store.default({ valueEncoding: {} as never }) },
   { name: 'store.namespace(42)', code: 'INVALID_NAME', via: 'throws', run: f => f.store.namespace(42 as unknown as string) },
   { name: 'store.session("x")', code: 'INVALID_OPTIONS', via: 'throws', run: f => f.store.session('x' as unknown as Corestore.SessionOptions) },
   { name: 'store.session({ primaryKey: 3 bytes })', code: 'INVALID_MASTER_KEY', via: 'throws', run: f => f.store.session({ primaryKey: Buffer.alloc(3) }) },
@@ -73,7 +73,7 @@ const cases: Case[] = [
   { name: 'get(NaN)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.get(NaN) },
   { name: 'get(Infinity, {}, cb)', code: 'INVALID_ARGUMENT', via: 'callback', run: (f, cb) => f.core.get(Infinity, {}, cb) },
   { name: 'get(0, "opts")', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.get(0, 'opts' as unknown as object) },
-  { name: 'get(0, { valueEncoding: 42 })', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.get(0, { valueEncoding: 42 }) },
+  { name: 'get(0, { valueEncoding: 42 as never })', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.get(0, { valueEncoding: 42 }) },
   { name: 'getBatch(5, 2)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.getBatch(5, 2) },
   { name: 'getBatch(5, 2, cb)', code: 'INVALID_ARGUMENT', via: 'callback', run: (f, cb) => f.core.getBatch(5, 2, cb) },
   { name: 'getBatch(-1, 2)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.getBatch(-1, 2) },
@@ -82,7 +82,7 @@ const cases: Case[] = [
 
   // update, download, seek
   { name: 'update(-2)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.update(-2) },
-  { name: 'update({ minLength: "x" })', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.update({ minLength: 'x' }) },
+  { name: 'update({ minLength: "x" })', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.update({ minLength: 'x' as never }) },
   { name: 'download({ start: 5, end: 2 })', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.download({ start: 5, end: 2 }) },
   { name: 'download({ start: -1 }, cb)', code: 'INVALID_ARGUMENT', via: 'callback', run: (f, cb) => f.core.download({ start: -1 }, cb) },
   { name: 'download([0, -3])', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.download([0, -3]) },
@@ -109,8 +109,8 @@ const cases: Case[] = [
   { name: 'rootHashes(-1)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.rootHashes(-1) },
   { name: 'proof(-1)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.proof(-1) },
   { name: 'proof(0, 7)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.proof(0, 7 as unknown as object) },
-  { name: 'put(-1, data, proof)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.put(-1, Buffer.from('x'), {}) },
-  { name: 'put(0, data, null)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.put(0, Buffer.from('x'), null) },
+  { name: 'put(-1, data, proof)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.put(-1, Buffer.from('x'), {} as never) },
+  { name: 'put(0, data, null)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.put(0, Buffer.from('x'), null as never) },
   { name: 'getBlockInfo(1.5)', code: 'INVALID_ARGUMENT', via: 'promise', run: f => f.core.getBlockInfo(1.5) }
 ]
 
@@ -264,7 +264,7 @@ const coreCalls: Array<[string, (core: Core) => Promise<unknown> | unknown]> = [
   ['verify', c => c.verify(0, Buffer.alloc(64))],
   ['rootHashes', c => c.rootHashes(0)],
   ['proof', c => c.proof(0)],
-  ['put', c => c.put(0, Buffer.from('x'), {})],
+  ['put', c => c.put(0, Buffer.from('x'), {} as never)],
   ['getBlockInfo', c => c.getBlockInfo(0)],
   ['flush', c => c.flush()],
   ['finalize', c => c.finalize()],
