@@ -4,6 +4,7 @@ import type { Duplex } from 'stream'
 import { ProtocolStream } from './hypercore'
 import type { Feed } from './hypercore'
 import { INVALID_OPTIONS, NO_INITIATOR } from './errors'
+import { peersLog } from './log'
 
 /** hypercore@9's replication options (hypercore-protocol@8's among them), and which side initiates. */
 export interface ReplicationOptions extends Feed.ReplicateOptions {
@@ -93,7 +94,10 @@ export class Replicator {
           return this.replicateCore(core, tracked, settled)
         }
         // Other stores sharing this stream may serve it: the last to answer closes an unserved channel.
-        if (lookup.done(false) && !openedLocally(stream, dkey)) stream.close(dkey)
+        if (lookup.done(false) && !openedLocally(stream, dkey)) {
+          peersLog('close channel %s: no such core here', dkey.toString('hex').slice(0, 12))
+          stream.close(dkey)
+        }
         settled(false)
       }))
     }

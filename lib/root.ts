@@ -18,6 +18,7 @@ import { deriveKeyPair, discoveryKey, KEY_BYTES, parseMasterKey, toHex } from '.
 import type { KeyPair } from './keys'
 import { coreFile, keyFileHolds } from './layout'
 import { lockFolder } from './lock'
+import { coresLog, peersLog, short, storeLog } from './log'
 import type { FolderLock } from './lock'
 import { loadOrCreateMasterKey } from './master-key'
 import { RefPool } from './refpool'
@@ -126,6 +127,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       maxPassive: cacheSize,
       isBusy: core => core.peers.length > 0,
       evict: (core, id) => {
+        coresLog('evict %s: passive and idle, over cacheSize %d', short(id), cacheSize)
         this.#closeForgotten(id, core).then(err => { if (err !== null) this.emit('error', err) }, () => {})
       }
     })
@@ -180,11 +182,13 @@ export class StoreRoot extends EventEmitter implements CoreSource {
           resolve()
         })
       })).then(() => {
+        storeLog('open %s', this.#storage.directory ?? '(storage function)')
         this.#opened = true
         this.#settlePending()
       }, err => {
         // Cores asked for by name wait for the master key: they fail with the reason it cannot be had.
         this.#openError = err as Error
+        storeLog('open failed: %s', (err as Error).message)
         this.#unlock()
         for (const { admit } of this.#pending.values()) admit(err as Error)
         this.#pending.clear()
@@ -233,6 +237,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
         // The folder is released only after every core closed its files (and an open in flight settled).
         await this.#locking?.catch(() => {})
         this.#unlock()
+        storeLog('closed, %d cores', cores.length)
         const error = errors.find(err => err !== null)
         if (error !== undefined) throw error
       })
@@ -369,7 +374,9 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       // A peer that did not attach (it left, or failed the capability check) keeps nothing loaded.
       if (attached) return
       const idle = this.#cache.forgetIfIdle(id)
-      if (idle !== null) this.#closeForgotten(id, idle).catch(() => {})
+      if (idle === null) return
+      peersLog('release %s: its peer did not attach (left, or failed the capability check)', short(id))
+      this.#closeForgotten(id, idle).catch(() => {})
     }
     const cached = this.#cache.get(id)
     if (cached !== undefined) {
@@ -377,9 +384,13 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       return cb(cached, settled)
     }
     this.exists(dkey, exists => {
-      if (!exists || this.closed) return cb(null, none)
+      if (!exists || this.closed) {
+        peersLog('peer asked for %s: not here', short(id))
+        return cb(null, none)
+      }
       let core = this.#cache.get(id)
       if (core === undefined) {
+        peersLog('peer asked for %s: loading it passively from storage', short(id))
         core = this.#create({
           discoveryKey: dkey,
           publicKey: null,
@@ -513,18 +524,21 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       opened: core => {
         const original = this.#requested.get(core)
         this.#requested.delete(core)
+        if (coresLog.enabled) coresLog('opened %s (%s), length %d', short(core.discoveryKey), core.storeId === null || this.#cache.references(core.storeId) === 0 ? 'passive' : 'active', core.length)
         this.emit('feed', core, original)
         this.emit('core-open', core)
         // A passive core counts against cacheSize once open too, not only when it was inserted.
         this.#cache.trim()
         process.nextTick(() => core.ifAvailable.continue())
       },
-      failed: core => {
+      failed: (core, err) => {
+        coresLog('failed to open %s: %s', short(core.storeId), err.message)
         core.ifAvailable.continue()
         this.#forget(core)
       },
       closed: core => {
         const opened = !this.#requested.has(core)
+        coresLog('closed %s', short(core.storeId))
         this.#forget(core)
         if (opened) this.emit('core-close', core)
       },
