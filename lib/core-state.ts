@@ -158,3 +158,40 @@ export function isIoError (err: unknown): boolean {
 function isMissingFile (err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'ENOENT'
 }
+
+/** A replicating peer as hypercore@9's lib/replicate.js makes it (its class is not exported). */
+interface ReplicatingPeer {
+  feed: unknown
+  stream: { close (): void }
+  _index: number
+  _destroyed: boolean
+  _close (): void
+  destroy (err?: Error): void
+}
+
+/** Marks the feeds whose peers' errors stay on their own channel. */
+const CONTAINED = Symbol('corestore-ts contained peer errors')
+const patchedPeers = new WeakSet<object>()
+
+/**
+ * hypercore@9 answers any error on one peer (a block it cannot read: EMFILE, EIO; a proof it cannot
+ * make) by destroying the whole replication stream, with every other core on it. For the store's
+ * cores that error closes only that core's channel; the stream and its other cores go on. Peers of
+ * other hypercores keep hypercore's behaviour. Patched once per Peer class, when a first peer appears.
+ */
+export function containPeerErrors (feed: object, peer: unknown, onContained: (err: Error) => void): void {
+  (feed as Record<symbol, unknown>)[CONTAINED] = onContained
+  const proto = Object.getPrototypeOf(peer) as ReplicatingPeer | null
+  if (proto === null || patchedPeers.has(proto) || typeof proto.destroy !== 'function') return
+  patchedPeers.add(proto)
+  const destroy = proto.destroy
+  proto.destroy = function (this: ReplicatingPeer, err?: Error) {
+    const contained = (this.feed as Record<symbol, unknown> | null)?.[CONTAINED]
+    if (err === undefined || err === null || typeof contained !== 'function') return destroy.call(this, err)
+    if (this._index === -1 || this._destroyed) return
+    this._destroyed = true
+    this.stream.close()
+    this._close()
+    ;(contained as (err: Error) => void)(err)
+  }
+}

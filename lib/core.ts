@@ -5,7 +5,7 @@ import { CORE_CLOSED, INVALID_ARGUMENT, NOT_WRITABLE, STORE_CLOSED } from './err
 import type { Callback, CorestoreError } from './errors'
 import { discoveryKey, toHex } from './keys'
 import type { CoreKeyFiles } from './key-files'
-import { guardOpen, isIoError, reloadState, watchOpenReads } from './core-state'
+import { containPeerErrors, guardOpen, isIoError, reloadState, watchOpenReads } from './core-state'
 import type { OpenReads } from './core-state'
 
 /** hypercore@9's download selection, which `undownload` takes back; awaitable when no callback was given. */
@@ -33,6 +33,8 @@ export interface CoreLifecycle {
   closed (core: Core): void
   /** A peer started or stopped replicating it ('peer-add', 'peer-remove'). */
   peersChanged (core: Core): void
+  /** Replicating to or from a peer failed (a block it could not read...): only that channel closed. */
+  peerFailed (core: Core, err: Error): void
   /** Whether the store that made it is closed: a closed core then says STORE_CLOSED, else CORE_CLOSED. */
   storeClosed (): boolean
 }
@@ -90,6 +92,9 @@ export class Core extends Feed {
           lifecycle.closed(this)
           break
         case 'peer-add':
+          containPeerErrors(this, args[0], err => lifecycle.peerFailed(this, err))
+          lifecycle.peersChanged(this)
+          break
         case 'peer-remove':
           lifecycle.peersChanged(this)
           break

@@ -91,7 +91,7 @@ export class Replicator {
         }
         if (core !== null) {
           lookup.done(true)
-          return this.replicateCore(core, tracked, settled)
+          return this.replicateCore(core, tracked, settled, dkey)
         }
         // Other stores sharing this stream may serve it: the last to answer closes an unserved channel.
         if (lookup.done(false) && !openedLocally(stream, dkey)) {
@@ -117,8 +117,14 @@ export class Replicator {
   }
 
   /** Replicates `core` over one stream once it is ready; hypercore itself skips a stream that already carries it. */
-  replicateCore (core: Feed, { stream, initiator, opts }: TrackedStream, settled?: (attached: boolean) => void): void {
+  replicateCore (core: Feed, { stream, initiator, opts }: TrackedStream, settled?: (attached: boolean) => void, asked?: Buffer): void {
     core.ready((err: Error | null) => {
+      if (err && asked !== undefined && !stream.destroyed && !openedLocally(stream, asked)) {
+        // A core a peer asked for that cannot open (EMFILE, EIO, a missing file): its channel closes,
+        // the stream and its other cores go on.
+        peersLog('close channel %s: the core failed to open (%s)', asked.toString('hex').slice(0, 12), err.message)
+        stream.close(asked)
+      }
       if (!err && !stream.destroyed && !core.closed && !core.closing) core.replicate(initiator, { ...opts, stream })
       // hypercore closes the channel of a peer whose capability does not prove it knows the key.
       if (settled !== undefined) settled(!err && !stream.destroyed && core.peers.some(peer => peer.stream.stream === stream))

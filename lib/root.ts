@@ -542,6 +542,9 @@ export class StoreRoot extends EventEmitter implements CoreSource {
         this.#forget(core)
         if (opened) this.emit('core-close', core)
       },
+      peerFailed: (core, err) => {
+        peersLog('closed the channel of %s for one peer: %s', short(core.storeId), err.message)
+      },
       peersChanged: core => {
         // A passive core whose last peer left may now be evicted.
         if (core.peers.length === 0) this.#cache.trim()

@@ -6,6 +6,8 @@ export type Operation = 'read' | 'write' | 'del' | 'stat'
 
 interface Fault {
   file: string
+  /** Only files whose path (relative to the folder) contains this, e.g. one core's discovery key. */
+  where: string
   op: Operation
   /** How many more calls fail. */
   times: number
@@ -26,11 +28,11 @@ export class FaultyFolder {
   }
 
   /** The storage function to give the store. */
-  readonly storage = (name: string): RandomAccessStorage => this.#wrap(path.basename(name), raf(name, { directory: this.directory }))
+  readonly storage = (name: string): RandomAccessStorage => this.#wrap(name, raf(name, { directory: this.directory }))
 
-  /** The next `times` calls of `op` on every file named `file` fail with EIO. */
-  fail (file: string, op: Operation, times = 1): void {
-    this.#faults.push({ file, op, times })
+  /** The next `times` calls of `op` on every file named `file` (of one core, given `where`) fail with EIO. */
+  fail (file: string, op: Operation, times = 1, where = ''): void {
+    this.#faults.push({ file, op, times, where })
   }
 
   /** Faults that were armed and have not fired yet. */
@@ -38,8 +40,9 @@ export class FaultyFolder {
     return this.#faults.reduce((sum, fault) => sum + fault.times, 0)
   }
 
-  #take (file: string, op: Operation): Error | null {
-    const fault = this.#faults.find(f => f.file === file && f.op === op && f.times > 0)
+  #take (name: string, op: Operation): Error | null {
+    const file = path.basename(name)
+    const fault = this.#faults.find(f => f.file === file && f.op === op && f.times > 0 && name.includes(f.where))
     if (fault === undefined) return null
     fault.times--
     this.fired.push(`${file} ${op}`)
