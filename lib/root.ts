@@ -25,6 +25,7 @@ import { RefPool } from './refpool'
 import { Replicator, resolveReplicationArgs } from './replication'
 import type { CoreSource, ReplicationOptions } from './replication'
 import { resolveStorage } from './storage'
+import { DEFAULT_MAX_OPEN_FILES } from './file-pool'
 import type { ResolvedStorage } from './storage'
 import type { CoreRequest } from './view'
 
@@ -37,6 +38,11 @@ export interface ForwardedOptions extends Feed.Options, Omit<ReplicationOptions,
 export interface StoreOptions extends ForwardedOptions {
   /** How many cores that only peers asked for stay open (default 1000). */
   cacheSize?: number
+  /**
+   * A store in a folder keeps at most this many file descriptors open (default 512), whatever the
+   * number of loaded cores: idle files close, least recently used first, and reopen when needed.
+   */
+  maxOpenFiles?: number
   /** The 32-byte key every writable core is derived from; read from `master_key` (or created) when absent. */
   masterKey?: Buffer
   /** Today's name for `masterKey`. */
@@ -48,7 +54,7 @@ export interface StoreOptions extends ForwardedOptions {
 }
 
 /** The store's own options: every other option is forwarded to hypercore and to replication streams. */
-const OWN_OPTIONS = new Set(['cacheSize', 'masterKey', 'primaryKey', 'writable', 'cache', 'name', 'inner', 'parent', 'createIfMissing', 'exclusive'])
+const OWN_OPTIONS = new Set(['maxOpenFiles', 'cacheSize', 'masterKey', 'primaryKey', 'writable', 'cache', 'name', 'inner', 'parent', 'createIfMissing', 'exclusive'])
 
 /** The events the root reports to every view of its store. */
 export interface RootEvents {
@@ -108,7 +114,9 @@ export class StoreRoot extends EventEmitter implements CoreSource {
     super()
     this.setMaxListeners(0)
     if (opts === null || typeof opts !== 'object') throw INVALID_OPTIONS(`Corestore options must be an object, got ${typeof opts}`)
-    this.#storage = resolveStorage(storage)
+    const maxOpenFiles = opts.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES
+    if (!Number.isInteger(maxOpenFiles) || maxOpenFiles < 1) throw INVALID_OPTIONS(`maxOpenFiles must be a whole number >= 1, got ${String(maxOpenFiles)}`)
+    this.#storage = resolveStorage(storage, maxOpenFiles)
     const given = opts.primaryKey ?? opts.masterKey
     this.#masterKey = given === undefined || given === null ? null : parseMasterKey(given, opts.primaryKey !== undefined ? 'primaryKey' : 'masterKey')
     const cacheSize = opts.cacheSize ?? 1000

@@ -1,8 +1,9 @@
-// How a store reaches its files: a folder (random-access-file under it) or the caller's storage function.
+// How a store reaches its files: a folder (its files behind a bounded descriptor pool) or the caller's
+// storage function (left as it is).
 import path = require('path')
 import RandomAccessStorage = require('random-access-storage')
-import raf = require('random-access-file')
 import { INVALID_STORAGE, INVALID_STORAGE_RESULT } from './errors'
+import { DEFAULT_MAX_OPEN_FILES, FilePool } from './file-pool'
 
 /** Opens the file at `name`, a path relative to the store root such as `7e/03/7e03…/tree`. */
 export type StorageFunction = (name: string) => RandomAccessStorage
@@ -11,14 +12,18 @@ export interface ResolvedStorage {
   open: StorageFunction
   /** The root folder when the store lives in a directory: files are created atomically and can be listed. */
   directory: string | null
+  /** The folder's descriptor pool (null for a storage function). */
+  pool: FilePool | null
 }
 
-export function resolveStorage (storage: unknown): ResolvedStorage {
+export function resolveStorage (storage: unknown, maxOpenFiles = DEFAULT_MAX_OPEN_FILES): ResolvedStorage {
   if (typeof storage === 'string') {
     const directory = path.resolve(storage)
-    return { open: name => raf(name, { directory }), directory }
+    const pool = new FilePool(maxOpenFiles)
+    // As random-access-file: a name cannot climb out of the folder.
+    return { open: name => pool.file(path.join(directory, path.resolve('/', name))), directory, pool }
   }
-  if (typeof storage === 'function') return { open: checkedStorage(storage as StorageFunction), directory: null }
+  if (typeof storage === 'function') return { open: checkedStorage(storage as StorageFunction), directory: null, pool: null }
   throw INVALID_STORAGE(storage)
 }
 

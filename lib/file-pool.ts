@@ -1,0 +1,275 @@
+// A store folder's files behind a bounded pool of file descriptors. Every core file (random-access-
+// storage, the interface hypercore@9 uses) opens on demand; once more than `maxOpen` descriptors are
+// open, the least recently used idle ones close, and reopen when next needed. A descriptor that an
+// operation is using is never closed under it. Same bytes on disk as random-access-file.
+import fs = require('fs')
+import path = require('path')
+import RandomAccessStorage = require('random-access-storage')
+
+type Request = RandomAccessStorage.Request
+
+/** The pool's default bound: well under the usual soft limit of 1,024 descriptors per process. */
+export const DEFAULT_MAX_OPEN_FILES = 512
+
+/**
+ * One file of a core. It holds a descriptor only while the pool lets it; between operations the pool
+ * may close it, and the next operation reopens it (read-write when the file exists or is written).
+ */
+export class PooledFile extends RandomAccessStorage {
+  readonly filename: string
+  readonly #pool: FilePool
+  fd = -1
+  /** Whether `fd` was opened for writing. */
+  writableFd = false
+  /** Operations using `fd` right now. */
+  busy = 0
+
+  constructor (pool: FilePool, filename: string) {
+    super()
+    this.#pool = pool
+    this.filename = filename
+  }
+
+  _open (req: Request): void {
+    req.callback(null)
+  }
+
+  _read (req: Request): void {
+    this.#pool.use(this, false, (err, fd) => {
+      if (err !== null) return req.callback(err)
+      readFully(fd, req.size, req.offset, this.filename, (err, data) => {
+        this.#pool.done(this)
+        req.callback(err, data)
+      })
+    })
+  }
+
+  _write (req: Request): void {
+    this.#pool.use(this, true, (err, fd) => {
+      if (err !== null) return req.callback(err)
+      writeFully(fd, req.data as Buffer, req.offset, err => {
+        this.#pool.done(this)
+        req.callback(err)
+      })
+    })
+  }
+
+  _del (req: Request): void {
+    // As random-access-file: only a deletion that reaches the end of the file shortens it.
+    this.#pool.use(this, true, (err, fd) => {
+      if (err !== null) return req.callback(err)
+      fs.fstat(fd, (err, st) => {
+        if (err !== null || req.offset + req.size < st.size) {
+          this.#pool.done(this)
+          return req.callback(err)
+        }
+        fs.ftruncate(fd, req.offset, err => {
+          this.#pool.done(this)
+          req.callback(err)
+        })
+      })
+    })
+  }
+
+  _stat (req: Request): void {
+    this.#pool.use(this, false, (err, fd) => {
+      if (err !== null) return req.callback(err)
+      fs.fstat(fd, (err, st) => {
+        this.#pool.done(this)
+        req.callback(err, st)
+      })
+    })
+  }
+
+  _close (req: Request): void {
+    this.#pool.closeFile(this, err => req.callback(err))
+  }
+
+  _destroy (req: Request): void {
+    fs.unlink(this.filename, err => req.callback(err !== null && err.code !== 'ENOENT' ? err : null))
+  }
+}
+
+/** The descriptors of one store's files. */
+export class FilePool {
+  readonly maxOpen: number
+  /** Open descriptors, least recently used first; busy ones too (they are skipped when closing). */
+  readonly #open = new Map<PooledFile, true>()
+  /** Folders known to exist: a write creates a file's folder once, not on every open. */
+  readonly #folders = new Set<string>()
+  /** Operations waiting for a descriptor, oldest first. */
+  readonly #waiting: Array<() => void> = []
+  /** Descriptors being opened now (they count against the bound). */
+  #opening = 0
+  #peak = 0
+
+  constructor (maxOpen = DEFAULT_MAX_OPEN_FILES) {
+    this.maxOpen = maxOpen
+  }
+
+  /** How many descriptors are open now, and the most that were at once. */
+  get openCount (): number {
+    return this.#open.size
+  }
+
+  get peak (): number {
+    return this.#peak
+  }
+
+  /** A file of the store, opened on demand. */
+  file (filename: string): PooledFile {
+    return new PooledFile(this, filename)
+  }
+
+  /**
+   * Gives `file` a descriptor (read-write when `write`) for one operation; `done` hands it back. When
+   * every descriptor is in use the operation waits for one, so the bound holds under any load.
+   */
+  use (file: PooledFile, write: boolean, cb: (err: Error | null, fd: number) => void): void {
+    if (file.fd !== -1 && (file.writableFd || !write)) {
+      file.busy++
+      this.#open.delete(file)
+      this.#open.set(file, true)
+      return cb(null, file.fd)
+    }
+    if (file.fd !== -1) {
+      // Open read-only and now written to: reopen read-write once nothing else uses the old one.
+      if (file.busy > 0) {
+        this.#waiting.push(() => this.use(file, write, cb))
+        return
+      }
+      this.#forget(file)
+    }
+    if (!this.#makeRoom()) {
+      this.#waiting.push(() => this.use(file, write, cb))
+      return
+    }
+    file.busy++
+    this.#opening++
+    this.#openFd(file, write, (err, fd, writable) => {
+      this.#opening--
+      if (err !== null) {
+        file.busy--
+        this.#wakeOne()
+        return cb(err, -1)
+      }
+      if (file.fd !== -1) {
+        // Another operation opened it meanwhile: keep one descriptor.
+        fs.close(fd, () => this.#wakeOne())
+        this.#open.delete(file)
+        this.#open.set(file, true)
+        return cb(null, file.fd)
+      }
+      file.fd = fd
+      file.writableFd = writable
+      this.#open.set(file, true)
+      if (this.#open.size > this.#peak) this.#peak = this.#open.size
+      cb(null, fd)
+    })
+  }
+
+  done (file: PooledFile): void {
+    file.busy--
+    if (file.busy === 0) this.#wakeOne()
+  }
+
+  closeFile (file: PooledFile, cb: (err: Error | null) => void): void {
+    if (file.fd === -1) return process.nextTick(cb, null)
+    const fd = file.fd
+    this.#open.delete(file)
+    file.fd = -1
+    file.writableFd = false
+    fs.close(fd, err => {
+      this.#wakeOne()
+      cb(err)
+    })
+  }
+
+  /** Lets the longest waiting operation try again: a descriptor went idle or closed. */
+  #wakeOne (): void {
+    const next = this.#waiting.shift()
+    if (next !== undefined) next()
+  }
+
+  /** Closes least recently used idle descriptors until one more fits under `maxOpen`; false when none can close. */
+  #makeRoom (): boolean {
+    if (this.#open.size + this.#opening < this.maxOpen) return true
+    for (const file of this.#open.keys()) {
+      if (file.busy > 0) continue
+      this.#forget(file)
+      if (this.#open.size + this.#opening < this.maxOpen) return true
+    }
+    return false
+  }
+
+  #forget (file: PooledFile): void {
+    const fd = file.fd
+    this.#open.delete(file)
+    file.fd = -1
+    file.writableFd = false
+    if (fd !== -1) fs.close(fd, () => {})
+  }
+
+  #openFd (file: PooledFile, write: boolean, cb: (err: Error | null, fd: number, writable: boolean) => void): void {
+    // A file that exists opens read-write, so a later write needs no reopen; a read-only folder falls back.
+    fs.open(file.filename, write ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR, (err, fd) => {
+      if (err === null) return cb(null, fd, true)
+      if (err.code === 'EMFILE' || err.code === 'ENFILE') {
+        // The process ran out elsewhere: give back an idle descriptor of ours and try once more.
+        if (this.#closeOneIdle()) return this.#openFd(file, write, cb)
+        return cb(err, -1, false)
+      }
+      if (err.code === 'ENOENT' && write) {
+        const folder = path.dirname(file.filename)
+        if (this.#folders.has(folder)) return cb(err, -1, false)
+        return fs.mkdir(folder, { recursive: true }, mkdirErr => {
+          if (mkdirErr !== null) return cb(mkdirErr, -1, false)
+          this.#folders.add(folder)
+          this.#openFd(file, write, cb)
+        })
+      }
+      if (!write && (err.code === 'EACCES' || err.code === 'EROFS' || err.code === 'EPERM')) {
+        return fs.open(file.filename, fs.constants.O_RDONLY, (err, fd) => cb(err, fd, false))
+      }
+      cb(err, -1, false)
+    })
+  }
+
+  #closeOneIdle (): boolean {
+    for (const file of this.#open.keys()) {
+      if (file.busy > 0) continue
+      this.#forget(file)
+      return true
+    }
+    return false
+  }
+}
+
+function readFully (fd: number, size: number, offset: number, filename: string, cb: (err: Error | null, data?: Buffer) => void): void {
+  const data = Buffer.allocUnsafe(size)
+  if (size === 0) return process.nextTick(cb, null, data)
+  let done = 0
+  const next = (): void => {
+    fs.read(fd, data, done, size - done, offset + done, (err, read) => {
+      if (err !== null) return cb(err)
+      if (read === 0) return cb(Object.assign(new Error('Could not satisfy length'), { path: filename }))
+      done += read
+      if (done === size) return cb(null, data)
+      next()
+    })
+  }
+  next()
+}
+
+function writeFully (fd: number, data: Buffer, offset: number, cb: (err: Error | null) => void): void {
+  let done = 0
+  const next = (): void => {
+    fs.write(fd, data, done, data.length - done, offset + done, (err, wrote) => {
+      if (err !== null) return cb(err)
+      done += wrote
+      if (done === data.length) return cb(null)
+      next()
+    })
+  }
+  next()
+}
