@@ -2,7 +2,7 @@
 // length and bitfield before (or while) it writes, and never steps back when a write fails; after a
 // failed append, truncate or clear the store reloads that state from disk instead.
 import { createBitfield, createTreeIndex } from './hypercore'
-import type { Feed } from './hypercore'
+import type { Feed, HypercoreBitfield, HypercoreTreeIndex } from './hypercore'
 
 type Done = (err: Error | null) => void
 
@@ -18,8 +18,8 @@ interface FeedState {
   length: number
   byteLength: number
   _seq: number
-  bitfield: createBitfield.Bitfield
-  tree: createTreeIndex.TreeIndex
+  bitfield: HypercoreBitfield
+  tree: HypercoreTreeIndex
   _synced: unknown
   _storage: { bitfield: CoreFile }
   _unannounce (message: { start: number, length: number }): void

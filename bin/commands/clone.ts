@@ -134,7 +134,10 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
   await watchdog.race(core.update({ ifAvailable: true }).catch(err => {
     if (!/No update available/.test((err as Error).message)) throw err
   }))
-  const total = core.length
+  // On a busy machine update() can settle before the peer's first `have` arrived: an empty answer
+  // gets a grace period for it (a core that really is empty then clones as empty).
+  if (core.length === 0 && core.remoteLength === 0) await remoteUpdate(core, EMPTY_GRACE_MS)
+  const total = Math.max(core.length, core.remoteLength)
   const have = core.downloaded(0, total)
   // The bytes already here are known exactly only for none or all blocks; in between, estimated.
   const haveBytes = total === 0 ? 0 : Math.round(core.byteLength * have / total)
@@ -163,6 +166,22 @@ async function verify (core: Core, say: (text: string) => void): Promise<{ valid
   if (invalid > 0) throw AUDIT_FAILED(`The copy of ${toHex(core.key as Buffer)} failed verification: ${invalid} of ${valid + invalid} blocks do not match its Merkle tree`)
   say(`verified ${valid} ${valid === 1 ? 'block' : 'blocks'}: 0 invalid`)
   return { valid, invalid }
+}
+
+/** How long clone waits for a peer's length when its first answer says the core is empty. */
+const EMPTY_GRACE_MS = 3000
+
+/** Resolves on the next length a peer reports, or after `ms`. */
+function remoteUpdate (core: Core, ms: number): Promise<void> {
+  return new Promise(resolve => {
+    const done = (): void => {
+      clearTimeout(timer)
+      core.removeListener('remote-update', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    core.on('remote-update', done)
+  })
 }
 
 /** Resolves once a peer has opened the core on its side (it has it, and will say how long it is). */
