@@ -24,20 +24,26 @@ interface Entry<C> {
   refs: number
   /** Peers that asked for it and whose streams it was not yet handed to. */
   awaitingPeers: number
+  /** Counted among the passive cores (nobody holds it). */
+  passive: boolean
 }
 
 /**
  * Every loaded core by hex discovery key. A core some view holds (or that is referenced from outside)
- * is active; a core nobody holds is passive, kept in least-recently-used order, and the least
- * recently used idle ones beyond `maxPassive` are closed.
+ * is active; a core nobody holds is passive. Passive cores that may close now are kept in least
+ * recently used order, and beyond `maxPassive` passive cores the least recently used of those close.
  *
  * One rule decides whether a core may close now, for release and for eviction alike: nobody holds
- * it, no peer is replicating it, and it is not on its way to a peer that asked for it.
+ * it, no peer is replicating it, and it is not on its way to a peer that asked for it. Only cores
+ * that may close are in the eviction order, so trimming costs one step per eviction; a core moves in
+ * and out of it when that changes (`refresh`).
  */
 export class CoreCache<C> {
   readonly #entries = new Map<string, Entry<C>>()
-  /** The passive entries, least recently used first (a Map keeps insertion order). */
-  readonly #passive = new Map<string, Entry<C>>()
+  /** The passive entries that may close now, least recently used first (a Map keeps insertion order). */
+  readonly #idle = new Map<string, Entry<C>>()
+  /** How many entries are passive, idle or not. */
+  #passiveCount = 0
   readonly #opts: CoreCacheOptions<C>
 
   constructor (opts: CoreCacheOptions<C>) {
@@ -52,6 +58,11 @@ export class CoreCache<C> {
     return this.#opts.maxPassive
   }
 
+  /** How many cores nobody holds are loaded (busy ones included). */
+  get passiveCount (): number {
+    return this.#passiveCount
+  }
+
   has (id: string): boolean {
     return this.#entries.has(id)
   }
@@ -60,7 +71,7 @@ export class CoreCache<C> {
   get (id: string): C | undefined {
     const entry = this.#entries.get(id)
     if (entry === undefined) return undefined
-    if (this.#passive.delete(id)) this.#passive.set(id, entry)
+    if (this.#idle.delete(id)) this.#idle.set(id, entry)
     return entry.core
   }
 
@@ -86,9 +97,9 @@ export class CoreCache<C> {
    */
   addPassive (id: string, core: C, opts: { forPeer?: boolean, spare?: boolean } = {}): void {
     if (opts.spare === true) this.#trimTo(this.#opts.maxPassive - 1)
-    const entry: Entry<C> = { core, holders: new Set(), refs: 0, awaitingPeers: opts.forPeer === true ? 1 : 0 }
+    const entry: Entry<C> = { core, holders: new Set(), refs: 0, awaitingPeers: opts.forPeer === true ? 1 : 0, passive: false }
     this.#entries.set(id, entry)
-    this.#passive.set(id, entry)
+    this.#classify(id, entry)
     if (opts.spare !== true) this.trim()
   }
 
@@ -96,12 +107,12 @@ export class CoreCache<C> {
   hold (id: string, core: C, holder: Holder): boolean {
     let entry = this.#entries.get(id)
     if (entry === undefined) {
-      entry = { core, holders: new Set(), refs: 0, awaitingPeers: 0 }
+      entry = { core, holders: new Set(), refs: 0, awaitingPeers: 0, passive: false }
       this.#entries.set(id, entry)
     }
     if (entry.holders.has(holder)) return false
     entry.holders.add(holder)
-    this.#passive.delete(id)
+    this.#classify(id, entry)
     return true
   }
 
@@ -120,7 +131,7 @@ export class CoreCache<C> {
     const entry = this.#entries.get(id)
     if (entry === undefined) return
     entry.refs++
-    this.#passive.delete(id)
+    this.#classify(id, entry)
   }
 
   /** One outside reference less (refpool `decrement`); a core nobody holds turns passive. */
@@ -128,16 +139,16 @@ export class CoreCache<C> {
     const entry = this.#entries.get(id)
     if (entry === undefined || entry.refs === 0) return
     entry.refs--
-    if (references(entry) === 0) {
-      this.#passive.set(id, entry)
-      this.trim()
-    }
+    this.#classify(id, entry)
+    if (entry.passive) this.trim()
   }
 
   /** A peer asked for the core: it is not evicted before `peerSettled`. */
   expectPeer (id: string): void {
     const entry = this.#entries.get(id)
-    if (entry !== undefined) entry.awaitingPeers++
+    if (entry === undefined) return
+    entry.awaitingPeers++
+    this.#classify(id, entry)
   }
 
   /** The core a peer asked for was handed to its stream (or could not be): it may be evicted now. */
@@ -145,7 +156,16 @@ export class CoreCache<C> {
     const entry = this.#entries.get(id)
     if (entry === undefined || entry.awaitingPeers === 0) return
     entry.awaitingPeers--
+    this.#classify(id, entry)
     if (entry.awaitingPeers === 0) this.trim()
+  }
+
+  /** Whether the core may close changed outside the cache (a peer came or left): re-file it, then trim. */
+  refresh (id: string): void {
+    const entry = this.#entries.get(id)
+    if (entry === undefined) return
+    this.#classify(id, entry)
+    if (entry.passive) this.trim()
   }
 
   /**
@@ -154,9 +174,10 @@ export class CoreCache<C> {
    */
   forgetIfIdle (id: string): C | null {
     const entry = this.#entries.get(id)
-    if (entry === undefined || !this.#passive.has(id) || !this.#mayClose(entry)) return null
-    this.#entries.delete(id)
-    this.#passive.delete(id)
+    if (entry === undefined) return null
+    this.#classify(id, entry)
+    if (!this.#idle.has(id)) return null
+    this.#remove(id, entry)
     return entry.core
   }
 
@@ -164,22 +185,26 @@ export class CoreCache<C> {
   delete (id: string, core: C): void {
     const entry = this.#entries.get(id)
     if (entry === undefined || entry.core !== core) return
-    this.#entries.delete(id)
-    this.#passive.delete(id)
+    this.#remove(id, entry)
   }
 
   /** Puts another core in a cached core's place, keeping its holders (corestore@5's refpool `set`). */
   replace (id: string, core: C): void {
     const entry = this.#entries.get(id)
-    if (entry !== undefined) entry.core = core
+    if (entry === undefined) return
+    entry.core = core
+    this.#classify(id, entry)
   }
 
-  /** Evicts the least recently used passive core that may close now; returns it, or null when none may. */
+  /** Evicts the least recently used passive core that may close; returns it, or null when none may. */
   evictOne (): C | null {
-    for (const [id, entry] of this.#passive) {
-      if (!this.#mayClose(entry)) continue
-      this.#passive.delete(id)
-      this.#entries.delete(id)
+    for (const [id, entry] of this.#idle) {
+      // A peer may have come since it was filed (hypercore tells the store on 'peer-add').
+      if (!this.#mayClose(entry)) {
+        this.#classify(id, entry)
+        continue
+      }
+      this.#remove(id, entry)
       this.#opts.evict(entry.core, id)
       return entry.core
     }
@@ -200,36 +225,55 @@ export class CoreCache<C> {
     for (const entry of this.#entries.values()) yield entry.core
   }
 
-  /** Closes least recently used passive cores that may close, until at most `maxPassive` remain. */
+  /** Closes least recently used passive cores that may close, until at most `maxPassive` passive cores remain. */
   trim (): void {
     this.#trimTo(this.#opts.maxPassive)
   }
 
   #trimTo (limit: number): void {
-    for (const [id, entry] of this.#passive) {
-      if (this.#passive.size <= limit) return
-      if (!this.#mayClose(entry)) continue
-      this.#passive.delete(id)
-      this.#entries.delete(id)
-      this.#opts.evict(entry.core, id)
+    while (this.#passiveCount > limit) {
+      if (this.evictOne() === null) return
     }
   }
 
   clear (): void {
     this.#entries.clear()
-    this.#passive.clear()
+    this.#idle.clear()
+    this.#passiveCount = 0
   }
 
   #unreferenced (id: string, entry: Entry<C>): C | null {
     if (references(entry) > 0) return null
     if (this.#mayClose(entry)) {
-      this.#entries.delete(id)
-      this.#passive.delete(id)
+      this.#remove(id, entry)
       return entry.core
     }
-    this.#passive.set(id, entry)
+    this.#classify(id, entry)
     this.trim()
     return null
+  }
+
+  /** Files an entry as active, passive and busy, or passive and idle (most recently used). */
+  #classify (id: string, entry: Entry<C>): void {
+    const passive = references(entry) === 0
+    if (passive !== entry.passive) {
+      entry.passive = passive
+      this.#passiveCount += passive ? 1 : -1
+    }
+    if (passive && this.#mayClose(entry)) {
+      if (!this.#idle.has(id)) this.#idle.set(id, entry)
+    } else {
+      this.#idle.delete(id)
+    }
+  }
+
+  #remove (id: string, entry: Entry<C>): void {
+    this.#entries.delete(id)
+    this.#idle.delete(id)
+    if (entry.passive) {
+      entry.passive = false
+      this.#passiveCount--
+    }
   }
 
   #mayClose (entry: Entry<C>): boolean {

@@ -501,7 +501,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
   #adopt (id: string, core: Feed): void {
     if (core instanceof Core || this.#foreign.has(core)) return
     this.#foreign.add(core)
-    const onPeerRemove = (): void => { if (core.peers.length === 0) this.#cache.trim() }
+    const onPeerRemove = (): void => { this.#cache.refresh(id) }
     core.on('peer-remove', onPeerRemove)
     core.once('close', () => {
       this.#foreign.delete(core)
@@ -554,8 +554,8 @@ export class StoreRoot extends EventEmitter implements CoreSource {
         peersLog('closed the channel of %s for one peer: %s', short(core.storeId), err.message)
       },
       peersChanged: core => {
-        // A passive core whose last peer left may now be evicted.
-        if (core.peers.length === 0) this.#cache.trim()
+        // A passive core whose last peer left may now be evicted; one a peer joined may not.
+        if (core.storeId !== null) this.#cache.refresh(core.storeId)
       },
       storeClosed: () => this.closed
     }

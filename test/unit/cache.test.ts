@@ -65,8 +65,8 @@ test('releasing the last holder of a busy core keeps it passive until it is idle
   assert.deepEqual(evicted, [])
 
   a.peers.length = 0
-  cache.trim()
-  assert.deepEqual(evicted, [['a', 'id-a']], 'once idle it is an ordinary passive core')
+  cache.refresh('id-a')
+  assert.deepEqual(evicted, [['a', 'id-a']], 'once idle (the store refreshes it on peer-remove) it is an ordinary passive core')
   assert.equal(cache.has('id-a'), false)
 })
 
@@ -99,7 +99,7 @@ test('get counts as a use of a passive core, peek does not', () => {
   assert.equal(cache.peek('id-missing'), undefined)
 })
 
-test('busy passive cores are skipped by trim and evicted later, once idle, when trim runs', () => {
+test('busy passive cores are not in the eviction order; once refreshed as idle they are evicted', () => {
   const { cache, evicted } = cacheOf(1)
   const a = core('a', [PEER])
   const b = core('b', [PEER])
@@ -110,8 +110,8 @@ test('busy passive cores are skipped by trim and evicted later, once idle, when 
   assert.deepEqual(evicted, [['c', 'id-c']], 'the idle one goes, though it is the newest')
 
   a.peers.length = 0
-  assert.deepEqual(evicted, [['c', 'id-c']], 'nothing happens before trim runs')
-  cache.trim()
+  assert.deepEqual(evicted, [['c', 'id-c']], 'nothing happens before the cache hears of it')
+  cache.refresh('id-a')
   assert.deepEqual(evicted, [['c', 'id-c'], ['a', 'id-a']])
   assert.ok(cache.has('id-b'))
   assert.equal(cache.size, 1)
@@ -281,4 +281,22 @@ test('clear forgets every core without evicting any', () => {
   assert.equal(cache.has('id-a'), false)
   assert.equal(cache.has('id-b'), false)
   assert.deepEqual(evicted, [])
+})
+
+test('trimming costs one step per eviction: busy passive cores are never walked', () => {
+  let checks = 0
+  const evicted: string[] = []
+  const cache = new CoreCache<{ peers: unknown[] }>({
+    maxPassive: 10,
+    isBusy: c => { checks++; return c.peers.length > 0 },
+    evict: (_, id) => { evicted.push(id) }
+  })
+  for (let i = 0; i < 1000; i++) cache.addPassive(`busy-${i}`, { peers: [PEER] })
+  assert.equal(cache.passiveCount, 1000)
+  checks = 0
+  for (let i = 0; i < 100; i++) cache.trim()
+  assert.equal(checks, 0, 'no busy core is looked at by trim')
+  cache.addPassive('idle', { peers: [] })
+  assert.deepEqual(evicted, ['idle'], 'over maxPassive the one idle core goes')
+  assert.ok(checks < 10, `${checks} checks for one insertion among 1000 busy cores`)
 })
