@@ -7,10 +7,11 @@ import neostandard from 'neostandard'
  *   store (corestore.ts, view.ts) → root, keys, errors
  *   root → cache, refpool, core, storage modules, replication, exclusive, keys, errors
  *   inner (the root under corestore@5's names) → root, view parsing
- *   replication never imports storage; core never imports the store; keys import only errors;
+ *   replication never imports storage; core (and core-state) never imports the store; keys import
+ *   only errors; the lazy pager, the signature cache and the logs are leaves;
  *   storage modules know no network; hypercore and hypercore-protocol load only in lib/hypercore.ts.
  */
-const STORAGE = ['storage', 'lock', 'layout', 'master-key', 'key-files', 'name-codec', 'files', 'inspect']
+const STORAGE = ['storage', 'file-pool', 'lock', 'layout', 'master-key', 'key-files', 'name-codec', 'files', 'inspect']
 const STORE = ['corestore', 'view', 'index']
 const NETWORK_PACKAGES = ['hypercore-protocol', 'hyperswarm', '@hyperswarm/dht', 'net', 'dgram', 'tls', 'http', 'https']
 
@@ -38,8 +39,9 @@ export default [
   // corestore@5's inner took a get's raw options, so its adapter parses them as the root view does.
   layer(['lib/inner.ts'], { modules: ['corestore', 'index', 'swarm'], why: 'the root knows no store and no network helper' }),
   layer(['lib/replication.ts'], { modules: [...STORAGE, ...STORE, 'root', 'cache', 'core', 'swarm'], why: 'replication asks its CoreSource for cores, never storage or the store' }),
-  layer(['lib/core.ts', 'lib/exclusive.ts'], { modules: [...STORE, 'root', 'cache', 'replication', 'swarm'], why: 'a core never knows the store' }),
+  layer(['lib/core.ts', 'lib/core-state.ts', 'lib/exclusive.ts'], { modules: [...STORE, 'root', 'cache', 'replication', 'swarm'], why: 'a core never knows the store' }),
   layer(['lib/cache.ts', 'lib/refpool.ts', 'lib/errors.ts'], { modules: [...STORE, 'root', 'core', 'replication', 'swarm', 'keys', ...STORAGE], why: 'a leaf module imports nothing local' }),
+  layer(['lib/lazy-pager.ts', 'lib/verify-cache.ts', 'lib/log.ts'], { modules: [...STORE, 'root', 'cache', 'core', 'core-state', 'replication', 'swarm', 'keys', 'hypercore', ...STORAGE], why: 'a leaf module imports nothing local' }),
   layer(['lib/keys.ts'], { modules: [...STORE, 'root', 'cache', 'core', 'replication', 'swarm', ...STORAGE, 'exclusive'], why: 'keys import nothing local but errors' }),
   layer(STORAGE.map(name => `lib/${name}.ts`), {
     modules: [...STORE, 'root', 'cache', 'core', 'replication', 'swarm', 'hypercore'],

@@ -25,6 +25,7 @@ import { RefPool } from './refpool'
 import { Replicator, resolveReplicationArgs } from './replication'
 import type { CoreSource, ReplicationOptions } from './replication'
 import { resolveStorage } from './storage'
+import { rememberingCrypto } from './verify-cache'
 import { DEFAULT_MAX_OPEN_FILES } from './file-pool'
 import type { ResolvedStorage } from './storage'
 import type { CoreRequest } from './view'
@@ -94,6 +95,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
   /** Cores made outside the store and cached through corestore@5's `cache.set` (the SDKs' in-memory cores). */
   readonly #foreign = new Set<Feed>()
   readonly #locks = new ExclusiveLocks()
+  readonly #crypto = rememberingCrypto()
   /** Named cores asked for before the master key was known, by hex name, until they have a discovery key. */
   readonly #pending = new Map<string, PendingName>()
   /** Cores the cache let go of, until they closed: a new instance waits for the old one's files. */
@@ -463,6 +465,8 @@ export class StoreRoot extends EventEmitter implements CoreSource {
 
   #hypercoreOptions (request: CoreRequest): Feed.Options {
     const coreOpts: Feed.Options = { ...this.#coreOpts, ...request.coreOpts }
+    // Signatures are verified once per store, not once per block that carries them (verify-cache.ts).
+    if (coreOpts.crypto === undefined) coreOpts.crypto = this.#crypto
     const shared = this.#sharedCache
     if (shared !== null) {
       const cache: Record<string, unknown> = {}

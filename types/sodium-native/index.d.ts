@@ -10,4 +10,7 @@ declare module 'sodium-native' {
   export function crypto_sign_keypair (pk: Buffer, sk: Buffer): void
   export function crypto_sign_ed25519_sk_to_pk (pk: Buffer, sk: Buffer): void
   export function randombytes_buf (buf: Buffer): void
+  export const crypto_sign_BYTES: number
+  export function crypto_sign_detached (sig: Buffer, message: Buffer, sk: Buffer): void
+  export function crypto_sign_verify_detached (sig: Buffer, message: Buffer, pk: Buffer): boolean
 }
