@@ -38,6 +38,25 @@ interface TrackedStream {
   stream: ProtocolStream
   initiator: boolean
   opts: ReplicationOptions
+  /** The requests in flight per peer on this stream now (see requestsPerPeer). */
+  maxRequests: number
+}
+
+/** What hypercore-protocol@8's channelizer holds: each channel's handlers are hypercore's Peer. */
+interface Channels {
+  created: Map<string, { handlers: { maxRequests?: unknown, urgentRequests?: unknown } | null }>
+}
+
+/**
+ * Requests in flight per peer, by how many cores share the stream. hypercore@9 keeps 16 per peer,
+ * right for one large core over a slow link; with many cores on one stream that many requests per
+ * core only queue behind each other (and each answer re-sends the same root signature), so the
+ * budget per core shrinks as cores are added.
+ */
+export function requestsPerPeer (cores: number): number {
+  if (cores <= 2) return 16
+  if (cores <= 7) return 8
+  return 4
 }
 
 /** The open replication streams of one store: every core loaded later joins each of them. */
@@ -77,7 +96,7 @@ export class Replicator {
 
   /** Replicates `cores` over `stream` and keeps it for cores loaded later, until it ends. */
   track (stream: ProtocolStream, initiator: boolean, opts: ReplicationOptions, cores: Iterable<Feed>): void {
-    const tracked: TrackedStream = { stream, initiator, opts }
+    const tracked: TrackedStream = { stream, initiator, opts, maxRequests: 16 }
     this.#streams.add(tracked)
     for (const core of cores) this.replicateCore(core, tracked)
 
@@ -117,7 +136,8 @@ export class Replicator {
   }
 
   /** Replicates `core` over one stream once it is ready; hypercore itself skips a stream that already carries it. */
-  replicateCore (core: Feed, { stream, initiator, opts }: TrackedStream, settled?: (attached: boolean) => void, asked?: Buffer): void {
+  replicateCore (core: Feed, tracked: TrackedStream, settled?: (attached: boolean) => void, asked?: Buffer): void {
+    const { stream, initiator, opts } = tracked
     core.ready((err: Error | null) => {
       if (err && asked !== undefined && !stream.destroyed && !openedLocally(stream, asked)) {
         // A core a peer asked for that cannot open (EMFILE, EIO, a missing file): its channel closes,
@@ -125,7 +145,10 @@ export class Replicator {
         peersLog('close channel %s: the core failed to open (%s)', asked.toString('hex').slice(0, 12), err.message)
         stream.close(asked)
       }
-      if (!err && !stream.destroyed && !core.closed && !core.closing) core.replicate(initiator, { ...opts, stream })
+      if (!err && !stream.destroyed && !core.closed && !core.closing) {
+        core.replicate(initiator, { ...opts, stream })
+        if (opts.maxRequests === undefined) tuneRequests(tracked, core)
+      }
       // hypercore closes the channel of a peer whose capability does not prove it knows the key.
       if (settled !== undefined) settled(!err && !stream.destroyed && core.peers.some(peer => peer.stream.stream === stream))
     })
@@ -137,6 +160,29 @@ export class Replicator {
     for (const { stream } of [...this.#streams]) stream.destroy()
     this.#streams.clear()
   }
+}
+
+/**
+ * Gives the core's new peer the stream's per-peer request budget; when the number of cores on the
+ * stream crosses a step of requestsPerPeer, every peer on it gets the new budget (a few times per
+ * stream, so attaching stays O(1) per core on average).
+ */
+function tuneRequests (tracked: TrackedStream, core: Feed): void {
+  const channels = (tracked.stream as unknown as { channelizer?: Channels }).channelizer?.created
+  if (channels === undefined) return
+  const budget = requestsPerPeer(channels.size)
+  const apply = (handlers: { maxRequests?: unknown, urgentRequests?: unknown } | null | undefined): void => {
+    if (handlers === null || handlers === undefined || typeof handlers.maxRequests !== 'number') return
+    handlers.maxRequests = budget
+    handlers.urgentRequests = budget + 16
+  }
+  if (budget !== tracked.maxRequests) {
+    tracked.maxRequests = budget
+    for (const channel of channels.values()) apply(channel.handlers)
+    return
+  }
+  if (budget === 16 || core.discoveryKey === null) return
+  apply(channels.get(core.discoveryKey.toString('hex'))?.handlers)
 }
 
 /** Pipes a protocol stream through a raw duplex; either ending destroys the other. */

@@ -42,6 +42,7 @@ export interface StoreOptions extends ForwardedOptions {
   /**
    * A store in a folder keeps at most this many file descriptors open (default 512), whatever the
    * number of loaded cores: idle files close, least recently used first, and reopen when needed.
+   * `Infinity`: no bound, every loaded core keeps its files open (random-access-file, as corestore@5).
    */
   maxOpenFiles?: number
   /** The 32-byte key every writable core is derived from; read from `master_key` (or created) when absent. */
@@ -117,7 +118,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
     this.setMaxListeners(0)
     if (opts === null || typeof opts !== 'object') throw INVALID_OPTIONS(`Corestore options must be an object, got ${typeof opts}`)
     const maxOpenFiles = opts.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES
-    if (!Number.isInteger(maxOpenFiles) || maxOpenFiles < 1) throw INVALID_OPTIONS(`maxOpenFiles must be a whole number >= 1, got ${String(maxOpenFiles)}`)
+    if (maxOpenFiles !== Infinity && (!Number.isInteger(maxOpenFiles) || maxOpenFiles < 1)) throw INVALID_OPTIONS(`maxOpenFiles must be a whole number >= 1 (or Infinity: no bound), got ${String(maxOpenFiles)}`)
     this.#storage = resolveStorage(storage, maxOpenFiles)
     const given = opts.primaryKey ?? opts.masterKey
     this.#masterKey = given === undefined || given === null ? null : parseMasterKey(given, opts.primaryKey !== undefined ? 'primaryKey' : 'masterKey')

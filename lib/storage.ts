@@ -2,6 +2,7 @@
 // storage function (left as it is).
 import path = require('path')
 import RandomAccessStorage = require('random-access-storage')
+import raf = require('random-access-file')
 import { INVALID_STORAGE, INVALID_STORAGE_RESULT } from './errors'
 import { DEFAULT_MAX_OPEN_FILES, FilePool } from './file-pool'
 
@@ -12,13 +13,15 @@ export interface ResolvedStorage {
   open: StorageFunction
   /** The root folder when the store lives in a directory: files are created atomically and can be listed. */
   directory: string | null
-  /** The folder's descriptor pool (null for a storage function). */
+  /** The folder's descriptor pool (null for a storage function, or with no bound). */
   pool: FilePool | null
 }
 
 export function resolveStorage (storage: unknown, maxOpenFiles = DEFAULT_MAX_OPEN_FILES): ResolvedStorage {
   if (typeof storage === 'string') {
     const directory = path.resolve(storage)
+    // No bound: one random-access-file per file, open while its core is, as corestore@5 did.
+    if (maxOpenFiles === Infinity) return { open: name => raf(name, { directory }), directory, pool: null }
     const pool = new FilePool(maxOpenFiles)
     // As random-access-file: a name cannot climb out of the folder.
     return { open: name => pool.file(path.join(directory, path.resolve('/', name))), directory, pool }

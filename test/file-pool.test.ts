@@ -70,7 +70,27 @@ test('the pool never closes a descriptor an operation is using, and reopens clos
   assert.equal(pool.openCount, 0)
 })
 
-test('maxOpenFiles must be a whole number >= 1', () => {
+test('maxOpenFiles Infinity keeps every file open, as corestore@5 did (random-access-file)', async t => {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  const before = openFds()
+  const store = new Corestore(dir, { masterKey: MASTER_KEY, maxOpenFiles: Infinity })
+  const cores = []
+  for (let i = 0; i < 20; i++) {
+    const core = store.get({ name: `core-${i}` })
+    await core.append('x')
+    cores.push(core)
+  }
+  assert.ok(openFds() - before >= 20 * 4, `${openFds() - before} descriptors for 20 cores`)
+  await store.close()
+  const again = new Corestore(dir, { masterKey: MASTER_KEY })
+  const core = again.get({ name: 'core-19' })
+  await core.ready()
+  assert.equal(String(await core.get(0)), 'x')
+  await again.close()
+})
+
+test('maxOpenFiles must be a whole number >= 1 (or Infinity)', () => {
   for (const bad of [0, -1, 1.5, '8']) {
     assert.throws(() => new Corestore('/tmp/unused', { maxOpenFiles: bad as number }), { code: 'INVALID_OPTIONS' })
   }
