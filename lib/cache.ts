@@ -14,7 +14,18 @@ export interface CoreCacheOptions<C> {
   isBusy: (core: C) => boolean
   /** Closes an evicted core, which the cache has already forgotten. */
   evict: (core: C, id: string) => void
+  /**
+   * Under pressure (more passive cores than `maxPassive` and none idle): closes the channels of a
+   * busy passive core if every one of them is idle (nothing requested, nothing in flight); true when
+   * it did, so the core may close now.
+   */
+  releaseIdlePeers?: (core: C) => boolean
 }
+
+/** How many of the least recently active busy passive cores one trim asks to let their idle peers go. */
+const RELIEF_CANDIDATES = 16
+/** How long a passive core's channels must have carried no block before they count as idle. */
+export const IDLE_CHANNEL_MS = 3000
 
 interface Entry<C> {
   core: C
@@ -26,6 +37,8 @@ interface Entry<C> {
   awaitingPeers: number
   /** Counted among the passive cores (nobody holds it). */
   passive: boolean
+  /** When a block last went to or came from a peer, or a peer came (ms). */
+  activeAt: number
 }
 
 /**
@@ -42,6 +55,11 @@ export class CoreCache<C> {
   readonly #entries = new Map<string, Entry<C>>()
   /** The passive entries that may close now, least recently used first (a Map keeps insertion order). */
   readonly #idle = new Map<string, Entry<C>>()
+  /** The passive entries a peer keeps busy, least recently active first. */
+  readonly #busy = new Map<string, Entry<C>>()
+  #trimming = false
+  /** A trim waiting for the youngest busy passive core's channels to age into idleness. */
+  #reliefTimer: NodeJS.Timeout | null = null
   /** How many entries are passive, idle or not. */
   #passiveCount = 0
   readonly #opts: CoreCacheOptions<C>
@@ -97,7 +115,7 @@ export class CoreCache<C> {
    */
   addPassive (id: string, core: C, opts: { forPeer?: boolean, spare?: boolean } = {}): void {
     if (opts.spare === true) this.#trimTo(this.#opts.maxPassive - 1)
-    const entry: Entry<C> = { core, holders: new Set(), refs: 0, awaitingPeers: opts.forPeer === true ? 1 : 0, passive: false }
+    const entry: Entry<C> = { core, holders: new Set(), refs: 0, awaitingPeers: opts.forPeer === true ? 1 : 0, passive: false, activeAt: Date.now() }
     this.#entries.set(id, entry)
     this.#classify(id, entry)
     if (opts.spare !== true) this.trim()
@@ -107,7 +125,7 @@ export class CoreCache<C> {
   hold (id: string, core: C, holder: Holder): boolean {
     let entry = this.#entries.get(id)
     if (entry === undefined) {
-      entry = { core, holders: new Set(), refs: 0, awaitingPeers: 0, passive: false }
+      entry = { core, holders: new Set(), refs: 0, awaitingPeers: 0, passive: false, activeAt: Date.now() }
       this.#entries.set(id, entry)
     }
     if (entry.holders.has(holder)) return false
@@ -158,6 +176,15 @@ export class CoreCache<C> {
     entry.awaitingPeers--
     this.#classify(id, entry)
     if (entry.awaitingPeers === 0) this.trim()
+  }
+
+  /** A block went to or came from a peer: a busy passive core becomes the most recently active. */
+  touch (id: string): void {
+    const entry = this.#busy.get(id)
+    if (entry === undefined) return
+    entry.activeAt = Date.now()
+    this.#busy.delete(id)
+    this.#busy.set(id, entry)
   }
 
   /** Whether the core may close changed outside the cache (a peer came or left): re-file it, then trim. */
@@ -231,14 +258,57 @@ export class CoreCache<C> {
   }
 
   #trimTo (limit: number): void {
-    while (this.#passiveCount > limit) {
-      if (this.evictOne() === null) return
+    // Closing channels re-files cores (refresh) from inside the loop: one trim at a time.
+    if (this.#trimming) return
+    this.#trimming = true
+    try {
+      while (this.#passiveCount > limit) {
+        if (this.evictOne() !== null) continue
+        if (!this.#relieve()) return
+      }
+    } finally {
+      this.#trimming = false
     }
   }
 
+  /**
+   * Nothing idle to evict and still too many passive cores: the least recently active busy ones are
+   * asked to let their idle peers go (a reader on this package reopens a channel when it needs it).
+   */
+  #relieve (): boolean {
+    const release = this.#opts.releaseIdlePeers
+    if (release === undefined) return false
+    let asked = 0
+    const now = Date.now()
+    for (const [id, entry] of this.#busy) {
+      if (asked++ === RELIEF_CANDIDATES) return false
+      // Least recently active first: once one is too young, all the others are too.
+      const age = now - entry.activeAt
+      if (age < IDLE_CHANNEL_MS) {
+        this.#trimLater(IDLE_CHANNEL_MS - age)
+        return false
+      }
+      if (entry.awaitingPeers > 0 || !release(entry.core)) continue
+      this.#classify(id, entry)
+      if (this.#idle.has(id)) return true
+    }
+    return false
+  }
+
+  #trimLater (ms: number): void {
+    if (this.#reliefTimer !== null) return
+    this.#reliefTimer = setTimeout(() => {
+      this.#reliefTimer = null
+      this.trim()
+    }, ms + 10)
+  }
+
   clear (): void {
+    if (this.#reliefTimer !== null) clearTimeout(this.#reliefTimer)
+    this.#reliefTimer = null
     this.#entries.clear()
     this.#idle.clear()
+    this.#busy.clear()
     this.#passiveCount = 0
   }
 
@@ -262,14 +332,24 @@ export class CoreCache<C> {
     }
     if (passive && this.#mayClose(entry)) {
       if (!this.#idle.has(id)) this.#idle.set(id, entry)
+      this.#busy.delete(id)
     } else {
       this.#idle.delete(id)
+      if (passive) {
+        if (!this.#busy.has(id)) {
+          entry.activeAt = Date.now()
+          this.#busy.set(id, entry)
+        }
+      } else {
+        this.#busy.delete(id)
+      }
     }
   }
 
   #remove (id: string, entry: Entry<C>): void {
     this.#entries.delete(id)
     this.#idle.delete(id)
+    this.#busy.delete(id)
     if (entry.passive) {
       entry.passive = false
       this.#passiveCount--

@@ -35,6 +35,10 @@ export interface CoreLifecycle {
   peersChanged (core: Core): void
   /** Replicating to or from a peer failed (a block it could not read...): only that channel closed. */
   peerFailed (core: Core, err: Error): void
+  /** A block went to or came from a peer ('upload', 'download'). */
+  active (core: Core): void
+  /** The core needs data and has no peer: channels closed while idle may be reopened. */
+  wantsPeers (core: Core): void
   /** Whether the store that made it is closed: a closed core then says STORE_CLOSED, else CORE_CLOSED. */
   storeClosed (): boolean
 }
@@ -51,6 +55,7 @@ export class Core extends Feed {
   #readOnly = false
   #lifecycle: CoreLifecycle | null = null
   #openReads: OpenReads = { opened: false, failed: null }
+  #peersWantedAt = 0
 
   constructor (keyFiles: CoreKeyFiles, key: Buffer | null, opts: Feed.Options, readOnly: boolean, lifecycle: CoreLifecycle) {
     const openReads: OpenReads = { opened: false, failed: null }
@@ -97,6 +102,12 @@ export class Core extends Feed {
           break
         case 'peer-remove':
           lifecycle.peersChanged(this)
+          // A serving peer closed a channel it thought idle while a read still waits: reopen it.
+          if (this.peers.length === 0 && (this as unknown as { _waiting: unknown[] })._waiting.length > 0) Core.#wantPeers(this)
+          break
+        case 'upload':
+        case 'download':
+          lifecycle.active(this)
           break
       }
     }
@@ -148,6 +159,19 @@ export class Core extends Feed {
     feedSteps._append.call(this, batch, err => err ? this.#recover(err, cb) : cb(null))
   }
 
+  /**
+   * A read that needs a peer, on a core that has none: the store may reopen channels a serving peer
+   * closed while they were idle (at most once a second, so a peer that keeps refusing costs little).
+   */
+  static #wantPeers (core: Core): void {
+    // hypercore calls download() from inside its constructor, before this class's fields exist.
+    if (!(#peersWantedAt in core) || !core.opened || core.writable || core.peers.length > 0) return
+    const now = Date.now()
+    if (now - core.#peersWantedAt < 1000) return
+    core.#peersWantedAt = now
+    core.#lifecycle?.wantsPeers(core)
+  }
+
   /** Reloads the state from the files after a failed write; a core whose files cannot be read closes. */
   #recover (err: Error, cb: Callback): void {
     reloadState(this, reloadErr => {
@@ -196,6 +220,7 @@ export class Core extends Feed {
   override get (...args: unknown[]): Promise<any> | symbol {
     const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ?? checkOptions('get options', optionsAt(args, 1))
     if (err !== null) return failCall(args, err, Symbol('hypercore-get'))
+    if (this.opened && !this.has(args[0] as number)) Core.#wantPeers(this)
     return call<any>(args, a => super.get(...(a as [number])))
   }
 
@@ -223,6 +248,7 @@ export class Core extends Feed {
   override update (...args: unknown[]): Promise<void> | void {
     const err = Core.#closedError(this) ?? checkUpdateOptions(optionsAt(args, 0))
     if (err !== null) return failCall(args, err, undefined)
+    Core.#wantPeers(this)
     return call<void>(args, a => super.update(...a))
   }
 
@@ -238,6 +264,7 @@ export class Core extends Feed {
       promise.catch(noop)
       return thenable({}, promise)
     }
+    Core.#wantPeers(this)
     if (args.some(a => typeof a === 'function')) return super.download(...args)
     // The selection must stay the return value: hypercore and its users pass it to undownload().
     let selection: object = {}

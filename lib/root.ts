@@ -137,6 +137,7 @@ export class StoreRoot extends EventEmitter implements CoreSource {
     this.#cache = new CoreCache<Feed>({
       maxPassive: cacheSize,
       isBusy: core => core.peers.length > 0,
+      releaseIdlePeers: core => releaseIdlePeers(core),
       evict: (core, id) => {
         coresLog('evict %s: passive and idle, over cacheSize %d', short(id), cacheSize)
         this.#closeForgotten(id, core).then(err => { if (err !== null) this.emit('error', err) }, () => {})
@@ -555,6 +556,13 @@ export class StoreRoot extends EventEmitter implements CoreSource {
         this.#forget(core)
         if (opened) this.emit('core-close', core)
       },
+      active: core => {
+        if (core.storeId !== null) this.#cache.touch(core.storeId)
+      },
+      wantsPeers: core => {
+        // A reader whose peers closed idle channels reopens them when it needs data again.
+        this.#replicator.attach(core)
+      },
       peerFailed: (core, err) => {
         peersLog('closed the channel of %s for one peer: %s', short(core.storeId), err.message)
       },
@@ -565,6 +573,25 @@ export class StoreRoot extends EventEmitter implements CoreSource {
       storeClosed: () => this.closed
     }
   }
+}
+
+/** hypercore@9's replicating peer, as far as idleness goes. */
+interface IdlePeer {
+  inflightRequests: unknown[]
+  inflightWants: number
+  _close (): void
+}
+
+/**
+ * Closes every channel of a passive core if all are idle: no request of ours in flight, no want
+ * unanswered. hypercore closes the channel (the remote sees it close) and removes the peer.
+ */
+function releaseIdlePeers (core: Feed): boolean {
+  const peers = core.peers as unknown as IdlePeer[]
+  if (peers.length === 0 || !peers.every(peer => peer.inflightRequests.length === 0 && peer.inflightWants === 0)) return false
+  for (const peer of [...peers]) peer._close()
+  peersLog('closed %d idle channel(s) of passive %s: more passive cores than cacheSize', peers.length, short(core.discoveryKey))
+  return true
 }
 
 function closeCore (core: Feed): Promise<Error | null> {

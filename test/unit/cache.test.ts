@@ -1,6 +1,6 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { CoreCache } from '../../lib/cache'
+import { CoreCache, IDLE_CHANNEL_MS } from '../../lib/cache'
 
 interface FakeCore {
   name: string
@@ -299,4 +299,50 @@ test('trimming costs one step per eviction: busy passive cores are never walked'
   cache.addPassive('idle', { peers: [] })
   assert.deepEqual(evicted, ['idle'], 'over maxPassive the one idle core goes')
   assert.ok(checks < 10, `${checks} checks for one insertion among 1000 busy cores`)
+})
+
+test('under pressure, busy passive cores whose channels carried nothing for a while let their peers go, least recently active first', t => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] })
+  const released: string[] = []
+  const evicted: string[] = []
+  const cores = new Map<string, { peers: unknown[] }>()
+  const cache = new CoreCache<{ peers: unknown[] }>({
+    maxPassive: 2,
+    isBusy: c => c.peers.length > 0,
+    evict: (_, id) => { evicted.push(id) },
+    releaseIdlePeers: c => {
+      const id = [...cores].find(([, core]) => core === c)?.[0] as string
+      released.push(id)
+      c.peers.length = 0
+      return true
+    }
+  })
+  for (const id of ['a', 'b', 'c', 'd']) {
+    const core = { peers: [PEER] }
+    cores.set(id, core)
+    cache.addPassive(id, core)
+  }
+  assert.deepEqual(released, [], 'nothing is released while the channels are young')
+  t.mock.timers.tick(IDLE_CHANNEL_MS / 2)
+  cache.touch('a')
+  t.mock.timers.tick(IDLE_CHANNEL_MS / 2 + 20)
+  assert.deepEqual(released, ['b', 'c'], 'the least recently active go first, until cacheSize is met')
+  assert.deepEqual(evicted, ['b', 'c'])
+  assert.equal(cache.passiveCount, 2)
+})
+
+test('at or below maxPassive, busy passive cores keep their peers however long they are idle', t => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] })
+  let released = 0
+  const cache = new CoreCache<{ peers: unknown[] }>({
+    maxPassive: 3,
+    isBusy: c => c.peers.length > 0,
+    evict: () => {},
+    releaseIdlePeers: () => { released++; return true }
+  })
+  for (const id of ['a', 'b', 'c']) cache.addPassive(id, { peers: [PEER] })
+  t.mock.timers.tick(IDLE_CHANNEL_MS * 10)
+  cache.trim()
+  assert.equal(released, 0)
+  assert.equal(cache.size, 3)
 })
