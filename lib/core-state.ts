@@ -94,6 +94,8 @@ function readBitfieldPages (file: CoreFile, pageSize: number, cb: (err: Error | 
 export interface OpenReads {
   opened: boolean
   failed: Error | null
+  /** What the watch wrapped, unwrapped once the core opened (see `stopWatching`). */
+  wrapped: Array<{ target: object, originals: Record<string, unknown> }>
 }
 
 /**
@@ -107,6 +109,7 @@ export function watchOpenReads<F> (file: F, reads: OpenReads): F {
     if (err !== null && !reads.opened && reads.failed === null && isIoError(err)) reads.failed = err
   }
   const read = watched.read
+  const originals: Record<string, unknown> = { read }
   watched.read = function (offset, size, cb) {
     read.call(this, offset, size, (err, data) => {
       note(err)
@@ -115,6 +118,7 @@ export function watchOpenReads<F> (file: F, reads: OpenReads): F {
   }
   const stat = watched.stat
   if (typeof stat === 'function') {
+    originals.stat = stat
     watched.stat = function (cb) {
       stat.call(this, (err, st) => {
         note(err)
@@ -122,7 +126,16 @@ export function watchOpenReads<F> (file: F, reads: OpenReads): F {
       })
     }
   }
+  reads.wrapped.push({ target: watched, originals })
   return file
+}
+
+/** The core opened: its files and storage go back to their own methods (no wrapper per core stays). */
+export function stopWatching (reads: OpenReads): void {
+  reads.opened = true
+  // Put the originals back (not `delete`: that would turn the objects into slow dictionaries).
+  for (const { target, originals } of reads.wrapped) Object.assign(target, originals)
+  reads.wrapped = []
 }
 
 /** hypercore@9's storage object: what it reads at open. */
@@ -143,6 +156,7 @@ export function guardOpen (feed: Feed, reads: OpenReads): void {
     open.call(this, opts, (err, state) => cb(err ?? (reads.opened ? null : reads.failed), state))
   }
   const getSignature = storage.getSignature
+  reads.wrapped.push({ target: storage, originals: { open, getSignature } })
   storage.getSignature = function (index, cb) {
     if (!reads.opened && reads.failed !== null) return process.nextTick(cb, reads.failed)
     getSignature.call(this, index, cb)

@@ -5,7 +5,7 @@ import { CORE_CLOSED, INVALID_ARGUMENT, NOT_WRITABLE, STORE_CLOSED } from './err
 import type { Callback, CorestoreError } from './errors'
 import { discoveryKey, toHex } from './keys'
 import type { CoreKeyFiles } from './key-files'
-import { containPeerErrors, guardOpen, isIoError, reloadState, watchOpenReads } from './core-state'
+import { containPeerErrors, guardOpen, isIoError, reloadState, stopWatching, watchOpenReads } from './core-state'
 import type { OpenReads } from './core-state'
 
 /** hypercore@9's download selection, which `undownload` takes back; awaitable when no callback was given. */
@@ -54,11 +54,11 @@ export class Core extends Feed {
   #keyFiles: CoreKeyFiles | null = null
   #readOnly = false
   #lifecycle: CoreLifecycle | null = null
-  #openReads: OpenReads = { opened: false, failed: null }
+  #openReads: OpenReads = { opened: false, failed: null, wrapped: [] }
   #peersWantedAt = 0
 
   constructor (keyFiles: CoreKeyFiles, key: Buffer | null, opts: Feed.Options, readOnly: boolean, lifecycle: CoreLifecycle) {
-    const openReads: OpenReads = { opened: false, failed: null }
+    const openReads: OpenReads = { opened: false, failed: null, wrapped: [] }
     super(name => {
       if (name === 'key') return keyFiles.keyStorage
       if (name === 'secret_key') return keyFiles.secretKeyStorage
@@ -83,7 +83,7 @@ export class Core extends Feed {
     if (lifecycle !== null) {
       switch (event) {
         case 'ready':
-          this.#openReads.opened = true
+          stopWatching(this.#openReads)
           lifecycle.opened(this)
           break
         case 'error':

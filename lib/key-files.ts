@@ -61,40 +61,34 @@ export class CoreKeyFiles {
     this.#publicKey = source.publicKey
     this.resolve = thunky<ResolvedKeys>(cb => {
       // A failed resolve leaves no file open: hypercore never opens the virtual key storage then.
+      // The key files are read (or written) once and closed either way: the keys live in memory.
       const done = (err: Error | null, keys?: ResolvedKeys): void => {
-        if (err === null) return cb(null, keys)
-        this.#closeFiles(() => cb(err))
+        this.#closeFiles(closeErr => err === null && closeErr !== null ? cb(closeErr) : err === null ? cb(null, keys) : cb(err))
       }
       if (this.#after === null) return this.#load(done)
       this.#after.then(() => this.#load(done), (err: Error) => done(err))
     })
 
-    this.keyStorage = new RandomAccessStorage({
-      read: req => this.resolve((err, keys) => err || !keys ? req.callback(err) : req.callback(null, keys.publicKey.subarray(req.offset, req.offset + req.size))),
-      write: req => this.resolve((err, keys) => {
-        if (err || !keys) return req.callback(err)
-        if (req.data !== null && req.offset === 0 && req.data.equals(keys.publicKey)) return req.callback(null)
-        req.callback(KEY_MISMATCH(this.#hex, 'hypercore tried to store another public key'))
-      }),
-      stat: req => this.resolve(err => err ? req.callback(err) : req.callback(null, { size: KEY_BYTES })),
-      close: req => this.#closeFiles(err => req.callback(err)),
-      destroy: req => this.#destroyFiles(err => req.callback(err))
-    })
+    this.keyStorage = new VirtualKeyFile(this, false)
+    this.secretKeyStorage = new VirtualKeyFile(this, true)
+  }
 
-    this.secretKeyStorage = new RandomAccessStorage({
-      read: req => this.resolve((err, keys) => {
-        if (err || !keys) return req.callback(err)
-        if (keys.secretKey === null || this.#source.readOnly) return req.callback(new Error('No secret key'))
-        req.callback(null, keys.secretKey.subarray(req.offset, req.offset + req.size))
-      }),
-      // Secret keys are written by this class only (never for derived cores), not by hypercore.
-      write: req => req.callback(null),
-      stat: req => this.resolve((err, keys) => {
-        if (err || !keys) return req.callback(err)
-        if (keys.secretKey === null || this.#source.readOnly) return req.callback(new Error('No secret key'))
-        req.callback(null, { size: SECRET_KEY_BYTES })
-      })
-    })
+  /** Hand hypercore no secret key, whatever the files hold. */
+  get readOnly (): boolean {
+    return this.#source.readOnly
+  }
+
+  /** hypercore wrote a public key to the virtual `key` file: it must be the one resolved. */
+  keyMismatch (): Error {
+    return KEY_MISMATCH(this.#hex, 'hypercore tried to store another public key')
+  }
+
+  closeFiles (cb: Callback): void {
+    this.#closeFiles(cb)
+  }
+
+  destroyFiles (cb: Callback): void {
+    this.#destroyFiles(cb)
   }
 
   /** Known from the request, or once a name asked for before ready has been derived. */
@@ -209,5 +203,58 @@ export class CoreKeyFiles {
     const files = [...this.#files.values()]
     this.#files.clear()
     eachFile(files, (file, done) => file.destroy(done), cb)
+  }
+}
+
+/**
+ * The `key` or `secret_key` file hypercore opens: served from the resolved keys in memory (the real
+ * files were read once and closed). One class, so a core costs two small objects, not closures.
+ */
+class VirtualKeyFile extends RandomAccessStorage {
+  readonly #owner: CoreKeyFiles
+  readonly #secret: boolean
+
+  constructor (owner: CoreKeyFiles, secret: boolean) {
+    super()
+    this.#owner = owner
+    this.#secret = secret
+  }
+
+  /** The bytes this file holds, or why it holds none. */
+  #bytes (cb: (err: Error | null, bytes?: Buffer) => void): void {
+    this.#owner.resolve((err, keys) => {
+      if (err || !keys) return cb(err ?? new Error('No keys'))
+      if (!this.#secret) return cb(null, keys.publicKey)
+      if (keys.secretKey === null || this.#owner.readOnly) return cb(new Error('No secret key'))
+      cb(null, keys.secretKey)
+    })
+  }
+
+  _read (req: RandomAccessStorage.Request): void {
+    this.#bytes((err, bytes) => err || !bytes ? req.callback(err) : req.callback(null, bytes.subarray(req.offset, req.offset + req.size)))
+  }
+
+  _write (req: RandomAccessStorage.Request): void {
+    // Secret keys are written by CoreKeyFiles only (never for derived cores), not by hypercore.
+    if (this.#secret) return req.callback(null)
+    this.#bytes((err, bytes) => {
+      if (err || !bytes) return req.callback(err)
+      if (req.data !== null && req.offset === 0 && req.data.equals(bytes)) return req.callback(null)
+      req.callback(this.#owner.keyMismatch())
+    })
+  }
+
+  _stat (req: RandomAccessStorage.Request): void {
+    this.#bytes((err, bytes) => err || !bytes ? req.callback(err) : req.callback(null, { size: bytes.length }))
+  }
+
+  _close (req: RandomAccessStorage.Request): void {
+    if (this.#secret) return req.callback(null)
+    this.#owner.closeFiles(err => req.callback(err))
+  }
+
+  _destroy (req: RandomAccessStorage.Request): void {
+    if (this.#secret) return req.callback(null)
+    this.#owner.destroyFiles(err => req.callback(err))
   }
 }

@@ -2,6 +2,8 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import fs = require('fs')
 import path = require('path')
+import ram = require('random-access-memory')
+import type RandomAccessStorage = require('random-access-storage')
 import Corestore = require('../lib')
 import { FilePool } from '../lib/file-pool'
 import { MASTER_KEY, tmpdir } from './helpers/store'
@@ -94,4 +96,20 @@ test('maxOpenFiles must be a whole number >= 1 (or Infinity)', () => {
   for (const bad of [0, -1, 1.5, '8']) {
     assert.throws(() => new Corestore('/tmp/unused', { maxOpenFiles: bad as number }), { code: 'INVALID_OPTIONS' })
   }
+})
+
+test('a core\'s key files are read once and closed; its data files stay with hypercore', async () => {
+  const files: Array<{ name: string, file: RandomAccessStorage }> = []
+  const store = new Corestore((name: string) => {
+    const file = ram()
+    files.push({ name: path.basename(name), file })
+    return file
+  }, { masterKey: MASTER_KEY })
+  const core = store.get({ name: 'keys' })
+  await core.append('x')
+  const keyFiles = files.filter(({ name }) => ['key', 'name', 'secret_key'].includes(name))
+  assert.ok(keyFiles.length >= 2, `key files opened: ${keyFiles.map(f => f.name).join(', ')}`)
+  assert.deepEqual(keyFiles.filter(({ file }) => !file.closed).map(({ name }) => name), [], 'every key file is closed once the keys are known')
+  assert.ok(files.some(({ name, file }) => name === 'data' && !file.closed))
+  await store.close()
 })
