@@ -1,7 +1,11 @@
 // A store folder's files behind a bounded pool of file descriptors. Every core file (random-access-
-// storage, the interface hypercore@9 uses) opens on demand; once more than `maxOpen` descriptors are
-// open, the least recently used idle ones close, and reopen when next needed. A descriptor that an
-// operation is using is never closed under it. Same bytes on disk as random-access-file.
+// storage, the interface hypercore@9 uses) opens on demand; once `maxOpen` descriptors are open, an
+// idle one picked at random closes, and reopens when next needed. A descriptor that an operation is
+// using is never closed under it. Same bytes on disk as random-access-file.
+//
+// Random, not least recently used: replication walks many cores in turn, and a cyclic walk over more
+// files than the pool holds misses every time under LRU, while a random pick keeps about
+// maxOpen / files of them open across the cycle.
 import fs = require('fs')
 import path = require('path')
 import RandomAccessStorage = require('random-access-storage')
@@ -23,6 +27,8 @@ export class PooledFile extends RandomAccessStorage {
   writableFd = false
   /** Operations using `fd` right now. */
   busy = 0
+  /** Its place among the pool's open files (-1: closed). */
+  slot = -1
 
   constructor (pool: FilePool, filename: string) {
     super()
@@ -93,8 +99,8 @@ export class PooledFile extends RandomAccessStorage {
 /** The descriptors of one store's files. */
 export class FilePool {
   readonly maxOpen: number
-  /** Open descriptors, least recently used first; busy ones too (they are skipped when closing). */
-  readonly #open = new Map<PooledFile, true>()
+  /** The files holding a descriptor, busy ones too (they are skipped when closing). */
+  readonly #open: PooledFile[] = []
   /** Folders known to exist: a write creates a file's folder once, not on every open. */
   readonly #folders = new Set<string>()
   /** Operations waiting for a descriptor, oldest first. */
@@ -109,7 +115,7 @@ export class FilePool {
 
   /** How many descriptors are open now, and the most that were at once. */
   get openCount (): number {
-    return this.#open.size
+    return this.#open.length
   }
 
   get peak (): number {
@@ -128,8 +134,6 @@ export class FilePool {
   use (file: PooledFile, write: boolean, cb: (err: Error | null, fd: number) => void): void {
     if (file.fd !== -1 && (file.writableFd || !write)) {
       file.busy++
-      this.#open.delete(file)
-      this.#open.set(file, true)
       return cb(null, file.fd)
     }
     if (file.fd !== -1) {
@@ -156,14 +160,13 @@ export class FilePool {
       if (file.fd !== -1) {
         // Another operation opened it meanwhile: keep one descriptor.
         fs.close(fd, () => this.#wakeOne())
-        this.#open.delete(file)
-        this.#open.set(file, true)
         return cb(null, file.fd)
       }
       file.fd = fd
       file.writableFd = writable
-      this.#open.set(file, true)
-      if (this.#open.size > this.#peak) this.#peak = this.#open.size
+      file.slot = this.#open.length
+      this.#open.push(file)
+      if (this.#open.length > this.#peak) this.#peak = this.#open.length
       cb(null, fd)
     })
   }
@@ -176,7 +179,7 @@ export class FilePool {
   closeFile (file: PooledFile, cb: (err: Error | null) => void): void {
     if (file.fd === -1) return process.nextTick(cb, null)
     const fd = file.fd
-    this.#open.delete(file)
+    this.#unslot(file)
     file.fd = -1
     file.writableFd = false
     fs.close(fd, err => {
@@ -191,20 +194,28 @@ export class FilePool {
     if (next !== undefined) next()
   }
 
-  /** Closes least recently used idle descriptors until one more fits under `maxOpen`; false when none can close. */
+  /** Closes idle descriptors until one more fits under `maxOpen`; false when none can close. */
   #makeRoom (): boolean {
-    if (this.#open.size + this.#opening < this.maxOpen) return true
-    for (const file of this.#open.keys()) {
-      if (file.busy > 0) continue
-      this.#forget(file)
-      if (this.#open.size + this.#opening < this.maxOpen) return true
+    while (this.#open.length + this.#opening >= this.maxOpen) {
+      if (!this.#closeOneIdle()) return false
     }
-    return false
+    return true
+  }
+
+  #unslot (file: PooledFile): void {
+    const slot = file.slot
+    if (slot === -1) return
+    const last = this.#open.pop() as PooledFile
+    if (last !== file) {
+      this.#open[slot] = last
+      last.slot = slot
+    }
+    file.slot = -1
   }
 
   #forget (file: PooledFile): void {
     const fd = file.fd
-    this.#open.delete(file)
+    this.#unslot(file)
     file.fd = -1
     file.writableFd = false
     if (fd !== -1) fs.close(fd, () => {})
@@ -235,8 +246,12 @@ export class FilePool {
     })
   }
 
+  /** Closes one idle descriptor, the first idle one from a random place on; false when all are busy. */
   #closeOneIdle (): boolean {
-    for (const file of this.#open.keys()) {
+    const count = this.#open.length
+    const start = Math.floor(Math.random() * count)
+    for (let i = 0; i < count; i++) {
+      const file = this.#open[(start + i) % count] as PooledFile
       if (file.busy > 0) continue
       this.#forget(file)
       return true

@@ -41,7 +41,7 @@ export interface StoreOptions extends ForwardedOptions {
   cacheSize?: number
   /**
    * A store in a folder keeps at most this many file descriptors open (default 512), whatever the
-   * number of loaded cores: idle files close, least recently used first, and reopen when needed.
+   * number of loaded cores: idle files close and reopen when needed.
    * `Infinity`: no bound, every loaded core keeps its files open (random-access-file, as corestore@5).
    */
   maxOpenFiles?: number
