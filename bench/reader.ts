@@ -36,8 +36,9 @@ async function main (spec: ReaderSpec): Promise<void> {
   const keys = fs.readFileSync(spec.keysFile, 'utf8').split('\n').filter(line => line !== '').map(hex => Buffer.from(hex, 'hex'))
   // build/bench/reader.js -> build/lib: this repository's corestore-ts, whichever package serves.
   const Store = require(path.join(__dirname, '..', 'lib')) as BenchStoreConstructor
-  const RAM = require('random-access-memory') as () => unknown
-  const store = new Store(() => RAM())
+  const RAM = require('random-access-memory') as (opts: { pageSize: number }) => unknown
+  // Small pages: the default 1 MiB page per file would hold 5 MiB per one-block core.
+  const store = new Store(() => RAM({ pageSize: 4096 }))
   await ready(store)
 
   const socket = net.connect(spec.port, '127.0.0.1')
