@@ -4,11 +4,12 @@
  * a thousand cores takes seconds that measure nothing (and a stalled store may never close), and
  * the parent removes the run's folder.
  */
-import fs = require('fs')
 import { loadStore } from './store'
 import type { PackageName } from './options'
+import { openFds, PeakSampler } from './sampler'
+import type { Peaks } from './sampler'
 import { WORKLOADS } from './workloads'
-import type { CaseSpec } from './workloads'
+import type { CaseSpec, WorkloadMetrics } from './workloads'
 
 export interface ChildSpec {
   pkg: PackageName
@@ -22,6 +23,8 @@ export type RunResult =
   | {
     status: 'ok'
     timeMs: number
+    /** CPU time of this process (user + system) over the timed part. */
+    cpuMs: number
     /** JS heap in use after the timed part minus before it, both after a full GC (bytes). */
     heapDelta: number
     /** Resident set size, measured the same way (bytes). */
@@ -29,8 +32,19 @@ export type RunResult =
     /** Open file descriptors, after minus before (`null` where /proc/self/fd is missing). */
     fdDelta: number | null
     setupMs: number
+    /** Peak open fds and RSS during the timed part, where the case samples them. */
+    peaks: Peaks | null
+    metrics: WorkloadMetrics
   }
-  | { status: 'stalled', timeoutMs: number, progress: string }
+  | {
+    status: 'stalled'
+    timeoutMs: number
+    /** Set when the run stalled by making no progress for this long, before the timeout. */
+    quietMs: number | null
+    progress: string
+    peaks: Peaks | null
+    metrics: WorkloadMetrics
+  }
   | { status: 'error', message: string }
 
 async function settledMemory (): Promise<{ heapUsed: number, rss: number }> {
@@ -47,11 +61,37 @@ async function settledMemory (): Promise<{ heapUsed: number, rss: number }> {
 /** What the timed part keeps open, held here until memory has been measured. */
 const retained: unknown[] = []
 
-function openFds (): number | null {
-  try {
-    return fs.readdirSync('/proc/self/fd').length
-  } catch {
-    return null
+/**
+ * Resolves `stalled` to false when the timed part runs longer than `timeoutMs`, or, with a
+ * `quietMs`, as soon as its progress has not changed for that long.
+ */
+class StallWatch {
+  readonly stalled: Promise<false>
+  /** Set when the stall was the progress standing still. */
+  quietMs: number | null = null
+  #timers: NodeJS.Timeout[] = []
+
+  constructor (progress: () => string, timeoutMs: number, quietMs: number | null) {
+    this.stalled = new Promise(resolve => {
+      this.#timers.push(setTimeout(resolve, timeoutMs, false))
+      if (quietMs === null) return
+      let last = progress()
+      let since = Date.now()
+      this.#timers.push(setInterval(() => {
+        const now = progress()
+        if (now !== last) {
+          last = now
+          since = Date.now()
+        } else if (Date.now() - since >= quietMs) {
+          this.quietMs = quietMs
+          resolve(false)
+        }
+      }, 1000))
+    })
+  }
+
+  stop (): void {
+    for (const timer of this.#timers) clearTimeout(timer)
   }
 }
 
@@ -67,26 +107,34 @@ export async function runChild ({ pkg, spec, dir, timeoutMs }: ChildSpec, report
 
   const before = await settledMemory()
   const fdsBefore = openFds()
+  const sampler = spec.samplePeaks ? new PeakSampler() : null
+  sampler?.start()
+  const cpuBefore = process.cpuUsage()
   const start = process.hrtime.bigint()
-  let timer: NodeJS.Timeout | undefined
+  const watch = new StallWatch(prepared.progress, timeoutMs, spec.quietSeconds === null ? null : spec.quietSeconds * 1000)
   const finished = await Promise.race([
     prepared.run().then(kept => {
       retained.push(kept)
       return true
     }),
-    new Promise<false>(resolve => { timer = setTimeout(resolve, timeoutMs, false) })
+    watch.stalled
   ])
   const timeMs = elapsedMs(start)
-  clearTimeout(timer)
+  const cpu = process.cpuUsage(cpuBefore)
+  const peaks = sampler?.stop() ?? null
+  watch.stop()
 
   if (!finished) {
-    await report({ status: 'stalled', timeoutMs, progress: prepared.progress() })
+    await report({ status: 'stalled', timeoutMs, quietMs: watch.quietMs, progress: prepared.progress(), peaks, metrics: prepared.metrics?.() ?? {} })
     return
   }
+  await prepared.settle?.()
+  const metrics = prepared.metrics?.() ?? {}
   const after = await settledMemory()
   const fdsAfter = openFds()
   const fdDelta = fdsBefore === null || fdsAfter === null ? null : fdsAfter - fdsBefore
-  await report({ status: 'ok', timeMs, heapDelta: after.heapUsed - before.heapUsed, rssDelta: after.rss - before.rss, fdDelta, setupMs })
+  const cpuMs = (cpu.user + cpu.system) / 1000
+  await report({ status: 'ok', timeMs, cpuMs, heapDelta: after.heapUsed - before.heapUsed, rssDelta: after.rss - before.rss, fdDelta, setupMs, peaks, metrics })
   retained.length = 0
 }
 

@@ -8,7 +8,7 @@ import path = require('path')
 import type { RunResult } from './child'
 import { parseOptions, usage, UsageError } from './options'
 import type { BenchOptions } from './options'
-import { json, markdown, summarize } from './report'
+import { json, markdown, stallReason, summarize } from './report'
 import type { CaseResult, Environment } from './report'
 import { abortActive, runOnce } from './runner'
 import { caseSpec } from './workloads'
@@ -23,8 +23,8 @@ function version (pkg: string): string {
 }
 
 function describe (result: RunResult): string {
-  if (result.status === 'ok') return `${result.timeMs.toFixed(0)} ms, heap Δ ${(result.heapDelta / 2 ** 20).toFixed(1)} MiB, fds Δ ${String(result.fdDelta)}`
-  if (result.status === 'stalled') return `stalled after ${result.timeoutMs / 1000} s at ${result.progress}`
+  if (result.status === 'ok') return `${result.timeMs.toFixed(0)} ms (CPU ${result.cpuMs.toFixed(0)} ms), heap Δ ${(result.heapDelta / 2 ** 20).toFixed(1)} MiB, fds Δ ${String(result.fdDelta)}`
+  if (result.status === 'stalled') return `stalled at ${result.progress} (${stallReason(result)})`
   return `error: ${result.message.split('\n')[0] ?? ''}`
 }
 
@@ -43,7 +43,7 @@ async function bench (options: BenchOptions): Promise<CaseResult[]> {
         const status = summarize(runs)?.status
         if (status === 'stalled' || status === 'error') continue
         const started = process.hrtime.bigint()
-        const run = await runOnce(pkg, spec, options.tmpDir, options.timeoutSeconds * 1000)
+        const run = await runOnce(pkg, spec, options.tmpDir, spec.timeoutSeconds * 1000)
         const childSeconds = (Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)
         runs.push(run)
         process.stderr.write(`${spec.name} [${spec.size}] ${pkg} run ${rep + 1}/${options.reps}: ${describe(run)} (process ${childSeconds} s)\n`)

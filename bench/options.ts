@@ -5,7 +5,7 @@ export const PACKAGES = ['corestore-ts', 'corestore5'] as const
 export type PackageName = typeof PACKAGES[number]
 
 /** One row of the results table: a workload with its sizes. */
-export const CASES = ['open', 'reopen', 'replicate', 'passive', 'passive-small-cache'] as const
+export const CASES = ['open', 'reopen', 'replicate', 'passive', 'passive-small-cache', 'serve-keep', 'serve-close', 'idle-peer', 'latency'] as const
 export type CaseName = typeof CASES[number]
 
 export interface BenchOptions {
@@ -19,9 +19,22 @@ export interface BenchOptions {
   passiveBlocks: number
   /** The cacheSize of the passive side in `passive-small-cache` (below `passiveCores`). */
   smallCache: number
+  /** Stored cores one remote reader reads in "serve-keep" and "serve-close". */
+  serveCores: number
+  /** Cores the remote reader opens at a time. */
+  serveBatch: number
+  /** Stored cores the remote reader reads and keeps idle in "idle-peer". */
+  idleCores: number
+  /** The cacheSize of the serving store in "idle-peer". */
+  idleCache: number
+  latencyBlocks: number
+  /** Delay each way of the link in "latency". */
+  latencyMs: number
   blockSize: number
   /** How long the timed part of one run may take before it is reported as stalled. */
   timeoutSeconds: number
+  /** The same for the workloads with a remote reader or a slow link. */
+  serveTimeoutSeconds: number
   cases: CaseName[]
   packages: PackageName[]
   json: boolean
@@ -30,7 +43,8 @@ export interface BenchOptions {
   help: boolean
 }
 
-type NumericOption = 'reps' | 'openCores' | 'reopenCores' | 'replicateCores' | 'replicateBlocks' | 'passiveCores' | 'passiveBlocks' | 'smallCache' | 'blockSize' | 'timeoutSeconds'
+type NumericOption = 'reps' | 'openCores' | 'reopenCores' | 'replicateCores' | 'replicateBlocks' | 'passiveCores' | 'passiveBlocks' | 'smallCache' |
+  'serveCores' | 'serveBatch' | 'idleCores' | 'idleCache' | 'latencyBlocks' | 'latencyMs' | 'blockSize' | 'timeoutSeconds' | 'serveTimeoutSeconds'
 
 interface NumericSetting {
   key: NumericOption
@@ -40,19 +54,45 @@ interface NumericSetting {
   description: string
 }
 
-// Defaults finish in about five minutes on two cores, including corestore@5's stalled runs.
+// The defaults take the better part of an hour on two cores: the serving workloads at 10,000 cores
+// and the latency workload take minutes each. --only picks workloads, --quick is a smoke run.
 const NUMERIC: NumericSetting[] = [
   { key: 'reps', flag: 'reps', defaultValue: 3, min: 1, description: 'runs per package and workload (median reported)' },
   { key: 'openCores', flag: 'open-cores', defaultValue: 1000, min: 1, description: 'named cores opened in "open"' },
-  { key: 'reopenCores', flag: 'reopen-cores', defaultValue: 1000, min: 1, description: 'cores reopened by key in "reopen"' },
+  { key: 'reopenCores', flag: 'reopen-cores', defaultValue: 2000, min: 1, description: 'cores reopened by key in "reopen"' },
   { key: 'replicateCores', flag: 'replicate-cores', defaultValue: 200, min: 1, description: 'cores replicated over one stream in "replicate"' },
-  { key: 'replicateBlocks', flag: 'replicate-blocks', defaultValue: 4, min: 1, description: 'blocks per core in "replicate"' },
+  { key: 'replicateBlocks', flag: 'replicate-blocks', defaultValue: 64, min: 1, description: 'blocks per core in "replicate"' },
   { key: 'passiveCores', flag: 'passive-cores', defaultValue: 100, min: 1, description: 'cores a peer requests in "passive" and "passive-small-cache"' },
   { key: 'passiveBlocks', flag: 'passive-blocks', defaultValue: 4, min: 1, description: 'blocks per core in the passive workloads' },
   { key: 'smallCache', flag: 'small-cache', defaultValue: 16, min: 1, description: 'cacheSize of the serving store in "passive-small-cache"' },
+  { key: 'serveCores', flag: 'serve-cores', defaultValue: 10_000, min: 1, description: 'stored cores (1 block each) a remote reader reads in "serve-keep" and "serve-close"' },
+  { key: 'serveBatch', flag: 'serve-batch', defaultValue: 200, min: 1, description: 'cores the remote reader opens at a time' },
+  { key: 'idleCores', flag: 'idle-cores', defaultValue: 2000, min: 1, description: 'stored cores (1 block each) a remote reader reads and leaves idle in "idle-peer"' },
+  { key: 'idleCache', flag: 'idle-cache', defaultValue: 50, min: 1, description: 'cacheSize of the serving store in "idle-peer"' },
+  { key: 'latencyBlocks', flag: 'latency-blocks', defaultValue: 20_000, min: 1, description: 'blocks of the one core downloaded in "latency"' },
+  { key: 'latencyMs', flag: 'latency-ms', defaultValue: 50, min: 0, description: 'delay of the link each way in "latency" (ms)' },
   { key: 'blockSize', flag: 'block-size', defaultValue: 1024, min: 1, description: 'bytes per appended block' },
-  { key: 'timeoutSeconds', flag: 'timeout', defaultValue: 30, min: 1, description: 'seconds the timed part of one run may take before it counts as stalled' }
+  { key: 'timeoutSeconds', flag: 'timeout', defaultValue: 30, min: 1, description: 'seconds the timed part of one run may take before it counts as stalled; for serve-keep, serve-close, idle-peer and latency: seconds without progress' },
+  { key: 'serveTimeoutSeconds', flag: 'serve-timeout', defaultValue: 600, min: 1, description: 'seconds the timed part of serve-keep, serve-close, idle-peer and latency may take' }
 ]
+
+/** `--quick`: sizes that finish in about a minute, to see that every workload runs. Flags still win. */
+const QUICK: Partial<Record<NumericOption, number>> = {
+  reps: 1,
+  openCores: 50,
+  reopenCores: 50,
+  replicateCores: 20,
+  replicateBlocks: 4,
+  passiveCores: 20,
+  smallCache: 4,
+  serveCores: 300,
+  serveBatch: 100,
+  idleCores: 100,
+  idleCache: 10,
+  latencyBlocks: 200,
+  timeoutSeconds: 10,
+  serveTimeoutSeconds: 20
+}
 
 /** `open-cores` -> `BENCH_OPEN_CORES` */
 function envName (flag: string): string {
@@ -98,38 +138,24 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv): BenchOpti
     if (!known.has(flag)) throw new UsageError(`unknown flag --${flag}`)
   }
   const setting = (flag: string): string | undefined => flags.get(flag) ?? env[envName(flag)]
-  const quick = flags.has('quick')
 
-  const options: BenchOptions = {
-    reps: 0,
-    openCores: 0,
-    reopenCores: 0,
-    replicateCores: 0,
-    replicateBlocks: 0,
-    passiveCores: 0,
-    passiveBlocks: 0,
-    smallCache: 0,
-    blockSize: 0,
-    timeoutSeconds: 0,
+  const numbers = Object.fromEntries(NUMERIC.map(s => [s.key, s.defaultValue])) as Record<NumericOption, number>
+  if (flags.has('quick')) Object.assign(numbers, QUICK)
+  for (const s of NUMERIC) {
+    const raw = setting(s.flag)
+    if (raw === undefined) continue
+    const value = Number(raw)
+    if (!Number.isInteger(value) || value < s.min) throw new UsageError(`--${s.flag} (${envName(s.flag)}) must be a whole number >= ${s.min}, got ${JSON.stringify(raw)}`)
+    numbers[s.key] = value
+  }
+  return {
+    ...numbers,
     cases: parseList(setting('only'), CASES, 'only'),
     packages: parseList(setting('packages'), PACKAGES, 'packages'),
     json: flags.has('json'),
     tmpDir: setting('tmp-dir') ?? os.tmpdir(),
     help: flags.has('help')
   }
-  if (quick) Object.assign(options, { reps: 1, openCores: 50, reopenCores: 50, replicateCores: 20, passiveCores: 20, smallCache: 4, timeoutSeconds: 10 })
-
-  for (const s of NUMERIC) {
-    const raw = setting(s.flag)
-    if (raw === undefined) {
-      if (options[s.key] === 0) options[s.key] = s.defaultValue
-      continue
-    }
-    const value = Number(raw)
-    if (!Number.isInteger(value) || value < s.min) throw new UsageError(`--${s.flag} (${envName(s.flag)}) must be a whole number >= ${s.min}, got ${JSON.stringify(raw)}`)
-    options[s.key] = value
-  }
-  return options
 }
 
 function parseList<T extends string> (raw: string | undefined, allowed: readonly T[], flag: string): T[] {

@@ -1,3 +1,4 @@
+import type net = require('net')
 import path = require('path')
 import type { PackageName } from './options'
 
@@ -11,15 +12,18 @@ export interface BenchCore {
   readonly key: Buffer | null
   ready (cb: Callback): void
   append (data: Buffer[], cb: Callback<number>): void
+  get (index: number, cb: Callback<Buffer>): void
+  close (cb: Callback): void
   /** How many blocks in [start, end) are stored locally. */
   downloaded (start: number, end: number): number
   on (event: 'download', listener: () => void): this
+  once (event: 'close', listener: () => void): this
   removeListener (event: 'download', listener: () => void): this
 }
 
 /** A hypercore-protocol@8 stream (a streamx Duplex). */
 export interface BenchStream {
-  pipe<T extends BenchStream> (destination: T): T
+  pipe<T extends BenchStream | NodeJS.WritableStream> (destination: T): T
   destroy (): void
   on (event: 'error', listener: (err: Error) => void): this
 }
@@ -30,13 +34,18 @@ export interface BenchStore {
   close (cb: Callback): void
   get (opts: { name: string } | { key: Buffer }): BenchCore
   replicate (isInitiator: boolean, opts?: { live?: boolean }): BenchStream
+  /** Every core the store loads, passive ones included, once it is ready. */
+  on (event: 'feed', listener: (core: BenchCore) => void): this
 }
 
 export interface BenchStoreOptions {
   cacheSize?: number
 }
 
-export type BenchStoreConstructor = new (storage: string, opts?: BenchStoreOptions) => BenchStore
+/** A folder, or a function that gives the storage of one file (random-access-memory). */
+export type BenchStorage = string | ((name: string) => unknown)
+
+export type BenchStoreConstructor = new (storage: BenchStorage, opts?: BenchStoreOptions) => BenchStore
 
 /**
  * Loads one implementation. Called in a child process that loads only that one, so neither module
@@ -66,16 +75,24 @@ export function append (core: BenchCore, blocks: Buffer[]): Promise<void> {
   return promisify(cb => core.append(blocks, err => cb(err)))
 }
 
+export function getBlock (core: BenchCore, index: number): Promise<void> {
+  return promisify(cb => core.get(index, err => cb(err)))
+}
+
 /** Resolves once the core holds blocks [0, blocks): call it on a ready core. */
 export function whenDownloaded (core: BenchCore, blocks: number): Promise<void> {
   return new Promise(resolve => {
+    // Counting the bitfield costs O(blocks); do it only once enough downloads arrived to finish.
+    let missing = blocks - core.downloaded(0, blocks)
     const check = (): void => {
-      if (core.downloaded(0, blocks) < blocks) return
+      if (--missing > 0) return
+      missing = blocks - core.downloaded(0, blocks)
+      if (missing > 0) return
       core.removeListener('download', check)
       resolve()
     }
+    if (missing <= 0) return resolve()
     core.on('download', check)
-    check()
   })
 }
 
@@ -84,4 +101,21 @@ export function connect (a: BenchStream, b: BenchStream): void {
   a.on('error', () => {})
   b.on('error', () => {})
   a.pipe(b).pipe(a)
+}
+
+/** Pipes a replication stream and a TCP socket into each other, ignoring the errors their teardown raises. */
+export function connectSocket (stream: BenchStream, socket: net.Socket): void {
+  stream.on('error', () => {})
+  socket.on('error', () => {})
+  // A streamx Duplex, which node's pipe drives through write(), end() and 'drain'.
+  socket.pipe(stream as unknown as NodeJS.WritableStream)
+  stream.pipe(socket)
+}
+
+/** Like `connect`, through a link that delays every chunk by `delayMs` each way. */
+export function connectWithLatency (a: BenchStream, b: BenchStream, delayMs: number): void {
+  const LatencyStream = require('latency-stream') as new (delayMs: number) => BenchStream
+  a.on('error', () => {})
+  b.on('error', () => {})
+  a.pipe(new LatencyStream(delayMs)).pipe(b).pipe(new LatencyStream(delayMs)).pipe(a)
 }

@@ -1,9 +1,11 @@
 import path = require('path')
 import type { BenchOptions, CaseName } from './options'
-import { append, close, connect, ready, whenDownloaded } from './store'
+import { names, populate, populateFolder } from './populate'
+import { serve } from './serve'
+import { append, connect, connectWithLatency, ready, whenDownloaded } from './store'
 import type { BenchCore, BenchStore, BenchStoreConstructor } from './store'
 
-export type WorkloadName = 'open' | 'reopen' | 'replicate' | 'passive'
+export type WorkloadName = 'open' | 'reopen' | 'replicate' | 'passive' | 'serve' | 'latency'
 
 export interface CaseParams {
   cores: number
@@ -12,6 +14,12 @@ export interface CaseParams {
   blockSize: number
   /** cacheSize of the store that serves passive cores; `null` for the package's default. */
   cacheSize: number | null
+  /** serve: cores the remote reader opens at a time. */
+  batch?: number
+  /** serve: the reader closes each core after reading it, instead of keeping all open. */
+  closeAfterRead?: boolean
+  /** latency: delay of the link each way (ms). */
+  latencyMs?: number
 }
 
 /** One row of the table: which workload, with which sizes, described for a reader. */
@@ -21,6 +29,23 @@ export interface CaseSpec {
   params: CaseParams
   title: string
   size: string
+  /** How long the timed part may take before the run counts as stalled. */
+  timeoutSeconds: number
+  /** When set, a run whose progress stands still this long counts as stalled before the timeout. */
+  quietSeconds: number | null
+  /** Sample open fds and RSS during the timed part, for their peaks. */
+  samplePeaks: boolean
+}
+
+/** Measurements a workload takes itself, after its timed part and `settle` (or when it stalled). */
+export interface WorkloadMetrics {
+  /** Cores per second over the first and the last tenth of the cores (`null`: not reached). */
+  startRate?: number | null
+  endRate?: number | null
+  /** Cores the serving store still has loaded. */
+  loadedCores?: number
+  /** Open fds of the process at the time (`null` without /proc/self/fd). */
+  openFds?: number | null
 }
 
 /** A workload after its untimed setup: the timed part. */
@@ -33,25 +58,55 @@ export interface PreparedRun {
   run (): Promise<unknown>
   /** How far `run` got, for the report when it stalls. */
   progress (): string
+  /** Untimed, after `run`: waits until the stores are quiet, before `metrics`. */
+  settle?(): Promise<void>
+  metrics?(): WorkloadMetrics
 }
 
-type Workload = (Store: BenchStoreConstructor, dir: string, params: CaseParams) => Promise<PreparedRun>
+export type Workload = (Store: BenchStoreConstructor, dir: string, params: CaseParams) => Promise<PreparedRun>
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`
 
 export function caseSpec (name: CaseName, o: BenchOptions): CaseSpec {
   const withBlocks = (cores: number, blocks: number): string => `${plural(cores, 'core')} × ${plural(blocks, 'block')} of ${o.blockSize} B`
+  const base = { name, timeoutSeconds: o.timeoutSeconds, quietSeconds: null, samplePeaks: false }
+  const params = (cores: number, blocks: number, cacheSize: number | null = null): CaseParams => ({ cores, blocks, blockSize: o.blockSize, cacheSize })
+  const served = (cores: number, closeAfterRead: boolean, cacheSize: number | null, batch: number): Omit<CaseSpec, 'name' | 'title'> => ({
+    workload: 'serve',
+    params: { ...params(cores, 1, cacheSize), batch, closeAfterRead },
+    size: `${withBlocks(cores, 1)}, read ${batch} at a time`,
+    timeoutSeconds: o.serveTimeoutSeconds,
+    quietSeconds: o.timeoutSeconds,
+    samplePeaks: true
+  })
   switch (name) {
     case 'open':
-      return { name, workload: 'open', params: { cores: o.openCores, blocks: 0, blockSize: o.blockSize, cacheSize: null }, title: 'open named cores', size: plural(o.openCores, 'core') }
+      return { ...base, workload: 'open', params: params(o.openCores, 0), title: 'open named cores', size: plural(o.openCores, 'core') }
     case 'reopen':
-      return { name, workload: 'reopen', params: { cores: o.reopenCores, blocks: 1, blockSize: o.blockSize, cacheSize: null }, title: 'reopen cores by key', size: withBlocks(o.reopenCores, 1) }
+      return { ...base, workload: 'reopen', params: params(o.reopenCores, 1), title: 'reopen cores by key', size: withBlocks(o.reopenCores, 1) }
     case 'replicate':
-      return { name, workload: 'replicate', params: { cores: o.replicateCores, blocks: o.replicateBlocks, blockSize: o.blockSize, cacheSize: null }, title: 'replicate over one stream', size: withBlocks(o.replicateCores, o.replicateBlocks) }
+      return { ...base, workload: 'replicate', params: params(o.replicateCores, o.replicateBlocks), title: 'replicate over one stream', size: withBlocks(o.replicateCores, o.replicateBlocks) }
     case 'passive':
-      return { name, workload: 'passive', params: { cores: o.passiveCores, blocks: o.passiveBlocks, blockSize: o.blockSize, cacheSize: null }, title: 'peer requests passive cores (default cacheSize)', size: withBlocks(o.passiveCores, o.passiveBlocks) }
+      return { ...base, workload: 'passive', params: params(o.passiveCores, o.passiveBlocks), title: 'peer requests passive cores (default cacheSize)', size: withBlocks(o.passiveCores, o.passiveBlocks) }
     case 'passive-small-cache':
-      return { name, workload: 'passive', params: { cores: o.passiveCores, blocks: o.passiveBlocks, blockSize: o.blockSize, cacheSize: o.smallCache }, title: `peer requests passive cores (cacheSize ${o.smallCache})`, size: withBlocks(o.passiveCores, o.passiveBlocks) }
+      return { ...base, workload: 'passive', params: params(o.passiveCores, o.passiveBlocks, o.smallCache), title: `peer requests passive cores (cacheSize ${o.smallCache})`, size: withBlocks(o.passiveCores, o.passiveBlocks) }
+    case 'serve-keep':
+      return { ...base, ...served(o.serveCores, false, null, o.serveBatch), title: 'serve a remote reader that keeps every core open (default cacheSize)' }
+    case 'serve-close':
+      return { ...base, ...served(o.serveCores, true, null, o.serveBatch), title: 'serve a remote reader that closes each core after reading (default cacheSize)' }
+    case 'idle-peer':
+      // Batches of half the cache: corestore@5 closes cores it is still serving once more are loaded than its cacheSize.
+      return { ...base, ...served(o.idleCores, false, o.idleCache, Math.max(1, Math.floor(o.idleCache / 2))), title: `serve a remote reader that then leaves its channels idle (cacheSize ${o.idleCache})` }
+    case 'latency':
+      return {
+        ...base,
+        workload: 'latency',
+        params: { ...params(1, o.latencyBlocks), latencyMs: o.latencyMs },
+        title: `download one core over a link with ${o.latencyMs} ms latency each way`,
+        size: withBlocks(1, o.latencyBlocks),
+        timeoutSeconds: o.serveTimeoutSeconds,
+        quietSeconds: o.timeoutSeconds
+      }
   }
 }
 
@@ -67,22 +122,6 @@ class Counter {
   toString (): string {
     return `${this.done}/${this.total} ${this.what}`
   }
-}
-
-const names = (count: number): string[] => Array.from({ length: count }, (_, i) => `bench-core-${i}`)
-
-function blocksFor (core: number, params: CaseParams): Buffer[] {
-  return Array.from({ length: params.blocks }, (_, i) => Buffer.alloc(params.blockSize, (core * 31 + i) & 0xff))
-}
-
-/** Creates `params.cores` named cores holding `params.blocks` blocks each; returns their keys. */
-async function populate (store: BenchStore, params: CaseParams): Promise<Buffer[]> {
-  const cores = names(params.cores).map(name => store.get({ name }))
-  await Promise.all(cores.map(async (core, i) => {
-    await ready(core)
-    if (params.blocks > 0) await append(core, blocksFor(i, params))
-  }))
-  return cores.map(core => core.key as Buffer)
 }
 
 async function readyAll (cores: BenchCore[], counter: Counter): Promise<void> {
@@ -106,10 +145,7 @@ const open: Workload = async (Store, dir, params) => {
 
 /** 2. A new store on a folder of existing cores opens every one of them by key. */
 const reopen: Workload = async (Store, dir, params) => {
-  const first = new Store(dir)
-  await ready(first)
-  const keys = await populate(first, params)
-  await close(first)
+  const keys = await populateFolder(Store, dir, params)
 
   const readied = new Counter(params.cores, 'cores ready')
   return {
@@ -140,10 +176,7 @@ const replicate: Workload = async (Store, dir, params) => {
  */
 const passive: Workload = async (Store, dir, params) => {
   const folder = path.join(dir, 'a')
-  const writer = new Store(folder)
-  await ready(writer)
-  const keys = await populate(writer, params)
-  await close(writer)
+  const keys = await populateFolder(Store, folder, params)
 
   const a = new Store(folder, params.cacheSize === null ? {} : { cacheSize: params.cacheSize })
   await ready(a)
@@ -166,4 +199,33 @@ function downloadAll (a: BenchStore, b: BenchStore, keys: Buffer[], params: Case
   }
 }
 
-export const WORKLOADS: Record<WorkloadName, Workload> = { open, reopen, replicate, passive }
+/** 6. B downloads one long core from A over a link that delays each chunk both ways. */
+const latency: Workload = async (Store, dir, params) => {
+  const a = new Store(path.join(dir, 'a'))
+  await ready(a)
+  const source = a.get({ name: 'bench-latency' })
+  await ready(source)
+  const CHUNK = 1000
+  for (let from = 0; from < params.blocks; from += CHUNK) {
+    const count = Math.min(CHUNK, params.blocks - from)
+    await append(source, Array.from({ length: count }, (_, i) => Buffer.alloc(params.blockSize, (from + i) & 0xff)))
+  }
+  const b = new Store(path.join(dir, 'b'))
+  await ready(b)
+  const copy = b.get({ key: source.key as Buffer })
+  let opened = false
+  return {
+    async run () {
+      const streams = [a.replicate(false, { live: true }), b.replicate(true, { live: true })] as const
+      connectWithLatency(...streams, params.latencyMs ?? 0)
+      await ready(copy)
+      opened = true
+      await whenDownloaded(copy, params.blocks)
+      return { a, b, copy, streams }
+    },
+    progress: () => `${opened ? copy.downloaded(0, params.blocks) : 0}/${params.blocks} blocks downloaded`
+  }
+}
+
+// 5. serve (serve-keep, serve-close, idle-peer) is in serve.ts.
+export const WORKLOADS: Record<WorkloadName, Workload> = { open, reopen, replicate, passive, serve, latency }
