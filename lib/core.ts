@@ -56,6 +56,7 @@ export class Core extends Feed {
   #lifecycle: CoreLifecycle | null = null
   #openReads: OpenReads = { opened: false, failed: null, wrapped: [] }
   #peersWantedAt = 0
+  #storeId: string | null = null
 
   constructor (keyFiles: CoreKeyFiles, key: Buffer | null, opts: Feed.Options, readOnly: boolean, lifecycle: CoreLifecycle) {
     const openReads: OpenReads = { opened: false, failed: null, wrapped: [] }
@@ -73,8 +74,12 @@ export class Core extends Feed {
 
   /** The hex discovery key the store files this core under; null while a name waits for the master key. */
   get storeId (): string | null {
-    const dkey = this.#keyFiles?.discoveryKey ?? null
-    return dkey === null ? null : toHex(dkey)
+    // Computed once: the store asks on every block sent or received (its activity order).
+    if (this.#storeId === null) {
+      const dkey = this.#keyFiles?.discoveryKey ?? null
+      if (dkey !== null) this.#storeId = toHex(dkey)
+    }
+    return this.#storeId
   }
 
   override emit (event: string | symbol, ...args: any[]): boolean {

@@ -107,19 +107,14 @@ export class FilePool {
   readonly #waiting: Array<() => void> = []
   /** Descriptors being opened now (they count against the bound). */
   #opening = 0
-  #peak = 0
 
   constructor (maxOpen = DEFAULT_MAX_OPEN_FILES) {
     this.maxOpen = maxOpen
   }
 
-  /** How many descriptors are open now, and the most that were at once. */
+  /** How many descriptors are open now. */
   get openCount (): number {
     return this.#open.length
-  }
-
-  get peak (): number {
-    return this.#peak
   }
 
   /** A file of the store, opened on demand. */
@@ -166,7 +161,6 @@ export class FilePool {
       file.writableFd = writable
       file.slot = this.#open.length
       this.#open.push(file)
-      if (this.#open.length > this.#peak) this.#peak = this.#open.length
       cb(null, fd)
     })
   }

@@ -589,8 +589,9 @@ interface IdlePeer {
 function releaseIdlePeers (core: Feed): boolean {
   const peers = core.peers as unknown as IdlePeer[]
   if (peers.length === 0 || !peers.every(peer => peer.inflightRequests.length === 0 && peer.inflightWants === 0)) return false
-  for (const peer of [...peers]) peer._close()
-  peersLog('closed %d idle channel(s) of passive %s: more passive cores than cacheSize', peers.length, short(core.discoveryKey))
+  const closing = [...peers]
+  for (const peer of closing) peer._close()
+  peersLog('closed %d idle channel(s) of passive %s: more passive cores than cacheSize', closing.length, short(core.discoveryKey))
   return true
 }
 

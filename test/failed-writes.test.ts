@@ -1,4 +1,5 @@
 import test from 'node:test'
+import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import ram = require('random-access-memory')
 import Corestore = require('../lib')
@@ -39,15 +40,20 @@ async function checkOnDisk (dir: string, expected: string[], { replicate = true 
   }
 }
 
+/** A store on a folder whose files can fail, with core `log` holding BLOCKS (one append each). */
+async function faultyLog (t: TestContext): Promise<{ dir: string, disk: FaultyFolder, store: Corestore, core: Corestore.Core }> {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  const disk = new FaultyFolder(dir)
+  const store = new Corestore(disk.storage, { masterKey: MASTER_KEY })
+  const core = store.get({ name: 'log' })
+  for (const block of BLOCKS) await core.append(block)
+  return { dir, disk, store, core }
+}
+
 for (const file of ['data', 'tree', 'signatures', 'bitfield']) {
   test(`an append whose ${file} write fails reports EIO, and the next append lands at the right index`, async t => {
-    const { dir, cleanup } = await tmpdir()
-    t.after(cleanup)
-    const disk = new FaultyFolder(dir)
-    const store = new Corestore(disk.storage, { masterKey: MASTER_KEY })
-    const core = store.get({ name: 'log' })
-    for (const block of BLOCKS) await core.append(block)
-
+    const { dir, disk, store, core } = await faultyLog(t)
     disk.fail(file, 'write')
     const err = await rejection(core.append('lost'))
     assert.equal(err.code, 'EIO')
@@ -65,12 +71,7 @@ for (const file of ['data', 'tree', 'signatures', 'bitfield']) {
 }
 
 test('a truncate whose bitfield write fails reports EIO and leaves what is on disk', async t => {
-  const { dir, cleanup } = await tmpdir()
-  t.after(cleanup)
-  const disk = new FaultyFolder(dir)
-  const store = new Corestore(disk.storage, { masterKey: MASTER_KEY })
-  const core = store.get({ name: 'log' })
-  await core.append(BLOCKS)
+  const { dir, disk, store, core } = await faultyLog(t)
   disk.fail('bitfield', 'write')
   assert.equal((await rejection(core.truncate(2))).code, 'EIO')
   assert.equal(core.length, BLOCKS.length, 'memory agrees with the files again')
@@ -85,12 +86,7 @@ test('a truncate whose bitfield write fails reports EIO and leaves what is on di
 })
 
 test('a clear whose bitfield write fails reports EIO and the block stays readable', async t => {
-  const { dir, cleanup } = await tmpdir()
-  t.after(cleanup)
-  const disk = new FaultyFolder(dir)
-  const store = new Corestore(disk.storage, { masterKey: MASTER_KEY })
-  const core = store.get({ name: 'log' })
-  await core.append(BLOCKS)
+  const { dir, disk, store, core } = await faultyLog(t)
   disk.fail('bitfield', 'write')
   assert.equal((await rejection(core.clear(1, 2))).code, 'EIO')
   assert.equal(core.has(1), true, 'the bitfield in memory is the one on disk')
