@@ -6,11 +6,7 @@ import ram = require('random-access-memory')
 import type RandomAccessStorage = require('random-access-storage')
 import Corestore = require('../lib')
 import { FilePool } from '../lib/file-pool'
-import { MASTER_KEY, tmpdir } from './helpers/store'
-
-function openFds (): number {
-  return fs.readdirSync('/proc/self/fd').length
-}
+import { MASTER_KEY, openFds, tmpdir } from './helpers/store'
 
 test('a folder store holds at most maxOpenFiles descriptors, however many cores are loaded, and every block stays readable', { timeout: 300_000 }, async t => {
   const { dir, cleanup } = await tmpdir()

@@ -1,10 +1,9 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import crypto = require('crypto')
-import fs = require('fs')
 import ProtocolStream = require('hypercore-protocol')
 import Corestore = require('../lib')
-import { connect, MASTER_KEY, tmpdir } from './helpers/store'
+import { connect, MASTER_KEY, openFds, tmpdir } from './helpers/store'
 
 /*
  * A peer that knows only discovery keys cannot prove it knows the cores' keys: hypercore closes each
@@ -18,10 +17,6 @@ const CACHE_SIZE = 20
 interface Forger {
   channelizer: { createChannel (dkey: Buffer): { localId: number }, attachLocal (ch: unknown): void }
   state: { open (localId: number, message: { discoveryKey: Buffer, capability: Buffer }): void }
-}
-
-function openFds (): number {
-  return fs.readdirSync('/proc/self/fd').length
 }
 
 test(`a peer with forged capabilities for ${CORES} stored cores leaves none loaded (cacheSize ${CACHE_SIZE}), during and after its visit`, { timeout: 300_000 }, async t => {

@@ -13,6 +13,11 @@ export async function tmpdir (prefix = 'corestore-ts-'): Promise<{ dir: string, 
   return { dir, cleanup: () => fs.promises.rm(dir, { recursive: true, force: true }) }
 }
 
+/** How many file descriptors this process has open (Linux). */
+export function openFds (): number {
+  return fs.readdirSync('/proc/self/fd').length
+}
+
 /** Every file below `dir`, as sorted paths relative to it. */
 export async function listFiles (dir: string): Promise<string[]> {
   const out: string[] = []
