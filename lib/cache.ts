@@ -115,7 +115,7 @@ export class CoreCache<C> {
    */
   addPassive (id: string, core: C, opts: { forPeer?: boolean, spare?: boolean } = {}): void {
     if (opts.spare === true) this.#trimTo(this.#opts.maxPassive - 1)
-    const entry: Entry<C> = { core, holders: new Set(), refs: 0, awaitingPeers: opts.forPeer === true ? 1 : 0, passive: false, activeAt: Date.now() }
+    const entry = newEntry(core, opts.forPeer === true ? 1 : 0)
     this.#entries.set(id, entry)
     this.#classify(id, entry)
     if (opts.spare !== true) this.trim()
@@ -125,7 +125,7 @@ export class CoreCache<C> {
   hold (id: string, core: C, holder: Holder): boolean {
     let entry = this.#entries.get(id)
     if (entry === undefined) {
-      entry = { core, holders: new Set(), refs: 0, awaitingPeers: 0, passive: false, activeAt: Date.now() }
+      entry = newEntry(core, 0)
       this.#entries.set(id, entry)
     }
     if (entry.holders.has(holder)) return false
@@ -359,6 +359,10 @@ export class CoreCache<C> {
   #mayClose (entry: Entry<C>): boolean {
     return references(entry) === 0 && entry.awaitingPeers === 0 && !this.#opts.isBusy(entry.core)
   }
+}
+
+function newEntry<C> (core: C, awaitingPeers: number): Entry<C> {
+  return { core, holders: new Set(), refs: 0, awaitingPeers, passive: false, activeAt: Date.now() }
 }
 
 function references (entry: Entry<unknown>): number {

@@ -4,7 +4,7 @@ import type { Duplex } from 'stream'
 import { ProtocolStream } from './hypercore'
 import type { Feed } from './hypercore'
 import { INVALID_OPTIONS, NO_INITIATOR } from './errors'
-import { peersLog } from './log'
+import { peersLog, short } from './log'
 
 /** hypercore@9's replication options (hypercore-protocol@8's among them), and which side initiates. */
 export interface ReplicationOptions extends Feed.ReplicateOptions {
@@ -47,6 +47,9 @@ interface Channels {
   created: Map<string, { handlers: { maxRequests?: unknown, urgentRequests?: unknown } | null }>
 }
 
+/** hypercore@9's own requests in flight per peer. */
+const HYPERCORE_MAX_REQUESTS = 16
+
 /**
  * Requests in flight per peer, by how many cores share the stream. hypercore@9 keeps 16 per peer,
  * right for one large core over a slow link; with many cores on one stream that many requests per
@@ -54,7 +57,7 @@ interface Channels {
  * budget per core shrinks as cores are added.
  */
 export function requestsPerPeer (cores: number): number {
-  if (cores <= 2) return 16
+  if (cores <= 2) return HYPERCORE_MAX_REQUESTS
   if (cores <= 7) return 8
   return 4
 }
@@ -96,7 +99,7 @@ export class Replicator {
 
   /** Replicates `cores` over `stream` and keeps it for cores loaded later, until it ends. */
   track (stream: ProtocolStream, initiator: boolean, opts: ReplicationOptions, cores: Iterable<Feed>): void {
-    const tracked: TrackedStream = { stream, initiator, opts, maxRequests: 16 }
+    const tracked: TrackedStream = { stream, initiator, opts, maxRequests: HYPERCORE_MAX_REQUESTS }
     this.#streams.add(tracked)
     for (const core of cores) this.replicateCore(core, tracked)
 
@@ -114,7 +117,7 @@ export class Replicator {
         }
         // Other stores sharing this stream may serve it: the last to answer closes an unserved channel.
         if (lookup.done(false) && !openedLocally(stream, dkey)) {
-          peersLog('close channel %s: no such core here', dkey.toString('hex').slice(0, 12))
+          peersLog('close channel %s: no such core here', short(dkey))
           stream.close(dkey)
         }
         settled(false)
@@ -142,7 +145,7 @@ export class Replicator {
       if (err && asked !== undefined && !stream.destroyed && !openedLocally(stream, asked)) {
         // A core a peer asked for that cannot open (EMFILE, EIO, a missing file): its channel closes,
         // the stream and its other cores go on.
-        peersLog('close channel %s: the core failed to open (%s)', asked.toString('hex').slice(0, 12), err.message)
+        peersLog('close channel %s: the core failed to open (%s)', short(asked), err.message)
         stream.close(asked)
       }
       if (!err && !stream.destroyed && !core.closed && !core.closing) {
@@ -174,6 +177,7 @@ function tuneRequests (tracked: TrackedStream, core: Feed): void {
   const apply = (handlers: { maxRequests?: unknown, urgentRequests?: unknown } | null | undefined): void => {
     if (handlers === null || handlers === undefined || typeof handlers.maxRequests !== 'number') return
     handlers.maxRequests = budget
+    // As hypercore derives it from maxRequests.
     handlers.urgentRequests = budget + 16
   }
   if (budget !== tracked.maxRequests) {
@@ -181,7 +185,7 @@ function tuneRequests (tracked: TrackedStream, core: Feed): void {
     for (const channel of channels.values()) apply(channel.handlers)
     return
   }
-  if (budget === 16 || core.discoveryKey === null) return
+  if (budget === HYPERCORE_MAX_REQUESTS || core.discoveryKey === null) return
   apply(channels.get(core.discoveryKey.toString('hex'))?.handlers)
 }
 
