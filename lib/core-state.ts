@@ -105,9 +105,7 @@ export interface OpenReads {
  */
 export function watchOpenReads<F> (file: F, reads: OpenReads): F {
   const watched = file as unknown as CoreFile
-  const note = (err: Error | null): void => {
-    if (err !== null && !reads.opened && reads.failed === null && isIoError(err)) reads.failed = err
-  }
+  const note = (err: Error | null): void => noteOpenError(reads, err)
   const read = watched.read
   const originals: Record<string, unknown> = { read }
   watched.read = function (offset, size, cb) {
@@ -128,6 +126,11 @@ export function watchOpenReads<F> (file: F, reads: OpenReads): F {
   }
   reads.wrapped.push({ target: watched, originals })
   return file
+}
+
+/** Records the first I/O error a read met while the core opens (later ones and other errors pass). */
+export function noteOpenError (reads: OpenReads, err: Error | null): void {
+  if (err !== null && !reads.opened && reads.failed === null && isIoError(err)) reads.failed = err
 }
 
 /** The core opened: its files and storage go back to their own methods (no wrapper per core stays). */

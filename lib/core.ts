@@ -5,7 +5,7 @@ import { CORE_CLOSED, INVALID_ARGUMENT, NOT_WRITABLE, STORE_CLOSED } from './err
 import type { Callback, CorestoreError } from './errors'
 import { discoveryKey, toHex } from './keys'
 import type { CoreKeyFiles } from './key-files'
-import { containPeerErrors, guardOpen, isIoError, reloadState, stopWatching, watchOpenReads } from './core-state'
+import { containPeerErrors, guardOpen, noteOpenError, reloadState, stopWatching, watchOpenReads } from './core-state'
 import type { OpenReads } from './core-state'
 
 /** hypercore@9's download selection, which `undownload` takes back; awaitable when no callback was given. */
@@ -54,7 +54,7 @@ export class Core extends Feed {
   #keyFiles: CoreKeyFiles | null = null
   #readOnly = false
   #lifecycle: CoreLifecycle | null = null
-  #openReads: OpenReads = { opened: false, failed: null, wrapped: [] }
+  readonly #openReads: OpenReads
   #peersWantedAt = 0
   #storeId: string | null = null
 
@@ -153,7 +153,7 @@ export class Core extends Feed {
     const reads = this.#openReads
     if (!reads.opened && reads.failed !== null) return process.nextTick(cb, reads.failed)
     feedSteps._roots.call(this, index, (err, roots) => {
-      if (err !== null && !reads.opened && reads.failed === null && isIoError(err)) reads.failed = err
+      noteOpenError(reads, err)
       cb(err, roots)
     })
   }
