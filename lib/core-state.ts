@@ -21,7 +21,7 @@ interface FeedState {
   bitfield: HypercoreBitfield
   tree: HypercoreTreeIndex
   _synced: unknown
-  _storage: { bitfield: CoreFile }
+  _storage: { bitfield: CoreFile, treeCache: unknown }
   _unannounce (message: { start: number, length: number }): void
   _reloadMerkleState (cb: Done): void
 }
@@ -40,6 +40,8 @@ export function reloadState (feed: Feed, cb: Done): void {
   readBitfieldPages(state._storage.bitfield, pageSize, (err, pages) => {
     if (err !== null || pages === undefined) return cb(err ?? new Error('no bitfield'))
     const memoryLength = state.length
+    // Nodes read or written before the failure may not be what the files hold now: read them again.
+    state._storage.treeCache = null
     const bitfield = createBitfield(pageSize, pages)
     state.bitfield = bitfield
     state.tree = createTreeIndex(bitfield.tree)

@@ -7,6 +7,8 @@ import { discoveryKey, toHex } from './keys'
 import type { CoreKeyFiles } from './key-files'
 import { containPeerErrors, guardOpen, noteOpenError, reloadState, stopWatching, watchOpenReads } from './core-state'
 import type { OpenReads } from './core-state'
+import { rememberWrittenNodes, writeVerifiedBlock } from './block-writes'
+import type { TreeNode } from './block-writes'
 
 /** hypercore@9's download selection, which `undownload` takes back; awaitable when no callback was given. */
 export type Download = object & PromiseLike<void> & { catch: Promise<void>['catch'] }
@@ -17,6 +19,7 @@ const noop = (): void => {}
 interface FeedSteps {
   _append (batch: unknown[], cb: Callback): void
   _roots (index: number, cb: (err: Error | null, roots?: unknown[]) => void): void
+  _syncBitfield (cb: (err: Error | null) => void): void
 }
 const feedSteps = Feed.prototype as unknown as FeedSteps
 
@@ -67,6 +70,7 @@ export class Core extends Feed {
     }, key, opts)
     this.#openReads = openReads
     guardOpen(this, openReads)
+    rememberWrittenNodes(this)
     this.#keyFiles = keyFiles
     this.#readOnly = readOnly
     this.#lifecycle = lifecycle
@@ -156,6 +160,15 @@ export class Core extends Feed {
       noteOpenError(reads, err)
       cb(err, roots)
     })
+  }
+
+  /** A verified block from a peer: its tree nodes written in runs and remembered (see block-writes.ts). */
+  _writeAfterHook (index: number, data: Buffer | null, nodes: TreeNode[], sig: { index: number, signature: Buffer } | null, from: unknown, cb: (err: Error | null) => void): void {
+    writeVerifiedBlock(this, index, data, nodes, sig, from, cb)
+  }
+
+  _syncBitfield (cb: (err: Error | null) => void): void {
+    setImmediate(() => feedSteps._syncBitfield.call(this, cb))
   }
 
   /** An append whose writes failed leaves the state that is on disk, not hypercore's advanced one. */

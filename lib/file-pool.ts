@@ -15,6 +15,12 @@ type Request = RandomAccessStorage.Request
 /** The pool's default bound: well under the usual soft limit of 1,024 descriptors per process. */
 export const DEFAULT_MAX_OPEN_FILES = 512
 
+// A file's `pendingMode`.
+const WAIT_READ = 0
+const WAIT_WRITE = 1
+const OPEN_READ = 2
+const OPEN_WRITE = 3
+
 /**
  * One file of a core. It holds a descriptor only while the pool lets it; between operations the pool
  * may close it, and the next operation reopens it (read-write when the file exists or is written).
@@ -29,6 +35,12 @@ export class PooledFile extends RandomAccessStorage {
   busy = 0
   /** Its place among the pool's open files (-1: closed). */
   slot = -1
+  /** While a write is under way, the writes waiting for it to end (see `_write`); null otherwise. */
+  queued: Request[] | null = null
+  /** While it opens, or waits for room to open: the operations waiting for it (null otherwise). */
+  pending: Array<(err: Error | null) => void> | null = null
+  /** With `pending`: whether it waits for room or opens, for a write (read-write) or only reads. */
+  pendingMode = WAIT_READ
 
   constructor (pool: FilePool, filename: string) {
     super()
@@ -50,12 +62,56 @@ export class PooledFile extends RandomAccessStorage {
     })
   }
 
+  /**
+   * One write of a file at a time: those that arrive meanwhile wait for it, and then go out together,
+   * one write for each run that continues where the last ended. A core writes a block's data, tree
+   * nodes and bitfield page right after the previous block's: under load they batch, when idle a
+   * write goes at once. Concurrent requests were never ordered; a request's callback still runs only
+   * once its bytes are written.
+   */
   _write (req: Request): void {
+    if (this.queued !== null) {
+      this.queued.push(req)
+      return
+    }
+    this.queued = []
+    this.#writeRuns([req])
+  }
+
+  #writeRuns (requests: Request[]): void {
+    let pending = 0
+    let start = 0
+    const finished = (): void => {
+      if (--pending > 0) return
+      const next = this.queued ?? []
+      if (next.length === 0) {
+        this.queued = null
+        return
+      }
+      this.queued = []
+      this.#writeRuns(next)
+    }
+    for (let i = 1; i <= requests.length; i++) {
+      const last = requests[i - 1] as Request
+      const next = requests[i]
+      if (next !== undefined && next.offset === last.offset + (last.data as Buffer).length) continue
+      pending++
+      this.#writeRun(requests.slice(start, i), finished)
+      start = i
+    }
+  }
+
+  #writeRun (run: Request[], finished: () => void): void {
+    const data = run.length === 1 ? (run[0] as Request).data as Buffer : Buffer.concat(run.map(req => req.data as Buffer))
     this.#pool.use(this, true, (err, fd) => {
-      if (err !== null) return req.callback(err)
-      writeFully(fd, req.data as Buffer, req.offset, err => {
+      if (err !== null) {
+        for (const req of run) req.callback(err)
+        return finished()
+      }
+      writeFully(fd, data, (run[0] as Request).offset, err => {
         this.#pool.done(this)
-        req.callback(err)
+        for (const req of run) req.callback(err)
+        finished()
       })
     })
   }
@@ -103,8 +159,10 @@ export class FilePool {
   readonly #open: PooledFile[] = []
   /** Folders known to exist: a write creates a file's folder once, not on every open. */
   readonly #folders = new Set<string>()
-  /** Operations waiting for a descriptor, oldest first. */
-  readonly #waiting: Array<() => void> = []
+  /** Closed files whose operations wait for a descriptor, longest waiting first. */
+  #waitingFiles: PooledFile[] = []
+  /** Operations waiting to reopen a read-only descriptor read-write, oldest first. */
+  readonly #upgrading: Array<() => void> = []
   /** Descriptors being opened now (they count against the bound). */
   #opening = 0
 
@@ -131,37 +189,52 @@ export class FilePool {
       file.busy++
       return cb(null, file.fd)
     }
+    // Opening, or waiting for room to open: go with the operations already waiting on this file.
+    if (file.pending !== null) {
+      // Not opening yet: a write among them opens it read-write. Already opening read-only for reads: a
+      // write tries again after, as a missing file only opens for a write (which creates it).
+      if (write && file.pendingMode === WAIT_READ) file.pendingMode = WAIT_WRITE
+      const covered = !write || file.pendingMode === WAIT_WRITE || file.pendingMode === OPEN_WRITE
+      file.pending.push(err => err !== null && covered ? cb(err, -1) : this.use(file, write, cb))
+      return
+    }
     if (file.fd !== -1) {
       // Open read-only and now written to: reopen read-write once nothing else uses the old one.
       if (file.busy > 0) {
-        this.#waiting.push(() => this.use(file, write, cb))
+        this.#upgrading.push(() => this.use(file, write, cb))
         return
       }
       this.#forget(file)
     }
-    if (!this.#makeRoom()) {
-      this.#waiting.push(() => this.use(file, write, cb))
-      return
-    }
-    file.busy++
+    file.pending = [err => err !== null ? cb(err, -1) : this.use(file, write, cb)]
+    file.pendingMode = write ? WAIT_WRITE : WAIT_READ
+    if (this.#makeRoom()) this.#start(file)
+    else this.#waitingFiles.push(file)
+  }
+
+  /**
+   * Opens `file` for the operations waiting on it, then runs them all: a file many operations wait
+   * for costs one descriptor and one open, not one per operation.
+   */
+  #start (file: PooledFile): void {
     this.#opening++
+    const write = file.pendingMode === WAIT_WRITE
+    file.pendingMode = write ? OPEN_WRITE : OPEN_READ
     this.#openFd(file, write, (err, fd, writable) => {
       this.#opening--
-      if (err !== null) {
-        file.busy--
-        this.#wakeOne()
-        return cb(err, -1)
+      const waiting = file.pending ?? []
+      file.pending = null
+      if (err === null) {
+        file.fd = fd
+        file.writableFd = writable
+        file.slot = this.#open.length
+        this.#open.push(file)
+        // Held while the waiting operations start, so none of their reopen paths can close it.
+        file.busy++
       }
-      if (file.fd !== -1) {
-        // Another operation opened it meanwhile: keep one descriptor.
-        fs.close(fd, () => this.#wakeOne())
-        return cb(null, file.fd)
-      }
-      file.fd = fd
-      file.writableFd = writable
-      file.slot = this.#open.length
-      this.#open.push(file)
-      cb(null, fd)
+      for (const run of waiting) run(err)
+      if (err === null) this.done(file)
+      else this.#wakeOne()
     })
   }
 
@@ -182,10 +255,15 @@ export class FilePool {
     })
   }
 
-  /** Lets the longest waiting operation try again: a descriptor went idle or closed. */
+  /**
+   * A descriptor went idle or closed: an operation waiting to reopen a file read-write tries again,
+   * else the file waiting longest opens if there is room now.
+   */
   #wakeOne (): void {
-    const next = this.#waiting.shift()
-    if (next !== undefined) next()
+    const upgrade = this.#upgrading.shift()
+    if (upgrade !== undefined) return upgrade()
+    if (this.#waitingFiles.length === 0 || !this.#makeRoom()) return
+    this.#start(this.#waitingFiles.shift() as PooledFile)
   }
 
   /** Closes idle descriptors until one more fits under `maxOpen`; false when none can close. */

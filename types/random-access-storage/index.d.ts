@@ -5,6 +5,8 @@ declare module 'random-access-storage' {
     type Callback<T = void> = (err: Error | null, value?: T) => void
 
     interface Request {
+      /** 0 read, 1 write, 2 del, 3 stat, 4 open, 5 close, 6 destroy. */
+      type: number
       offset: number
       size: number
       data: Buffer | null
