@@ -17,7 +17,7 @@ export interface TreeNode {
 /** hypercore@9's storage of a core (lib/storage.js): the parts written here. */
 interface CoreStorage {
   tree: { write (offset: number, data: Buffer, cb: Done): void }
-  treeCache: { get (key: number): TreeNode | undefined, set (key: number, node: TreeNode): void } | null
+  treeCache: { get (key: number): TreeNode | null | undefined, set (key: number, node: TreeNode): void } | null
   putData (index: number, data: Buffer, nodes: TreeNode[], cb: Done): void
   putSignature (index: number, signature: Buffer, cb: Done): void
   putNode (index: number, node: TreeNode, cb?: Done): void
@@ -84,6 +84,7 @@ function putNodeBatch (this: CoreStorage, index: number, nodes: Array<TreeNode |
 export function writeVerifiedBlock (target: Feed, index: number, data: Buffer | null, nodes: TreeNode[], sig: { index: number, signature: Buffer } | null, from: unknown, cb: Done): void {
   const feed = target as unknown as WritingFeed
   const storage = feed._storage
+  // hypercore-cache answers null for a node it does not hold.
   const runs = nodeRuns(nodes, index => feed.tree.get(index) ? storage.treeCache?.get(index) : undefined)
   let pending = runs.length + 1 + (sig !== null && sig !== undefined ? 1 : 0)
   let error: Error | null = null
@@ -108,7 +109,7 @@ const MAX_GAP = 2
  * gap of up to MAX_GAP nodes between two runs is filled with the nodes `stored` knows (written
  * again with the bytes they have), so that both go out as one write.
  */
-export function nodeRuns (nodes: readonly TreeNode[], stored: (index: number) => TreeNode | undefined = () => undefined): TreeNode[][] {
+export function nodeRuns (nodes: readonly TreeNode[], stored: (index: number) => TreeNode | null | undefined = () => undefined): TreeNode[][] {
   const sorted = nodes.length < 2 ? nodes : nodes.slice().sort((a, b) => a.index - b.index)
   const runs: TreeNode[][] = []
   let run: TreeNode[] = []
@@ -126,13 +127,14 @@ export function nodeRuns (nodes: readonly TreeNode[], stored: (index: number) =>
 }
 
 /** Appends the stored nodes between `last` and `next` to `run`, when the gap is small and all are known. */
-function fillGap (run: TreeNode[], last: number, next: number, stored: (index: number) => TreeNode | undefined): boolean {
+function fillGap (run: TreeNode[], last: number, next: number, stored: (index: number) => TreeNode | null | undefined): boolean {
   const gap = next - last - 1
   if (gap < 1 || gap > MAX_GAP) return false
   const filling: TreeNode[] = []
   for (let index = last + 1; index < next; index++) {
     const node = stored(index)
-    if (node === undefined) return false
+    // Never a hole: a node left out of the cache may well be on disk.
+    if (node === undefined || node === null) return false
     filling.push(node)
   }
   run.push(...filling)

@@ -109,3 +109,90 @@ test('a core\'s key files are read once and closed; its data files stay with hyp
   assert.ok(files.some(({ name, file }) => name === 'data' && !file.closed))
   await store.close()
 })
+
+/** A pool file's read or write as a promise. */
+function fileWrite (file: RandomAccessStorage, offset: number, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => file.write(offset, data, err => err ? reject(err) : resolve()))
+}
+
+function fileRead (file: RandomAccessStorage, offset: number, size: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => file.read(offset, size, (err, data) => err ? reject(err) : resolve(data as Buffer)))
+}
+
+test('operations waiting for a closed file open it once for all of them, file after file', async t => {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  for (const name of ['a', 'b']) fs.writeFileSync(path.join(dir, name), Buffer.alloc(100, name))
+  const pool = new FilePool(1)
+  const holder = pool.file(path.join(dir, 'holder'))
+  const [a, b] = ['a', 'b'].map(name => pool.file(path.join(dir, name))) as unknown as [RandomAccessStorage, RandomAccessStorage]
+  // Each file used once first: random-access-storage has then opened it and runs each read at once.
+  for (const file of [holder, a, b]) await fileWrite(file, 200, Buffer.from('.'))
+  const opens = t.mock.method(fs, 'open')
+  // The one descriptor goes to `holder`; then reads of a and b alternate, all waiting for it.
+  const writing = fileWrite(holder, 0, Buffer.from('x'))
+  const reads: Array<Promise<Buffer>> = []
+  for (let i = 0; i < 6; i++) reads.push(fileRead(i % 2 === 0 ? a : b, i, 1))
+  await writing
+  const data = await Promise.all(reads)
+  assert.deepEqual(data.map(String), ['a', 'b', 'a', 'b', 'a', 'b'])
+  const opened = opens.mock.calls.map(call => path.basename(String(call.arguments[0])))
+  // One open per file, not one per operation: a, b, a, b... through one descriptor would be 6.
+  assert.deepEqual(opened, ['holder', 'a', 'b'])
+  await Promise.all([holder, a, b].map(file => new Promise<void>(resolve => file.close(() => resolve()))))
+})
+
+test('writes that arrive while one is under way go out together, one write per adjacent run, every callback after its bytes', async t => {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  const pool = new FilePool(4)
+  const file = pool.file(path.join(dir, 'f'))
+  await fileWrite(file, 0, Buffer.alloc(200))
+  const writes = t.mock.method(fs, 'write')
+  const done: number[] = []
+  const pending = [
+    [0, 'aaaa'], [4, 'bbbb'], [8, 'cccc'], [12, 'dddd'], [100, 'zz'], [102, 'yy'], [50, 'mm']
+  ].map(([offset, text], i) => fileWrite(file, offset as number, Buffer.from(text as string)).then(() => {
+    // Its bytes are on disk when its callback runs.
+    const onDisk = fs.readFileSync(path.join(dir, 'f')).subarray(offset as number, (offset as number) + (text as string).length)
+    assert.equal(onDisk.toString(), text)
+    done.push(i)
+  }))
+  await Promise.all(pending)
+  assert.equal(done.length, 7)
+  // The first goes at once; the next three continue it (one write), 100 and 102 another, 50 its own.
+  const sizes = writes.mock.calls.map(call => (call.arguments as unknown[])[3])
+  assert.deepEqual(sizes, [4, 12, 4, 2], `writes of ${sizes.join(', ')} bytes for 7 requests`)
+  const content = fs.readFileSync(path.join(dir, 'f'))
+  assert.equal(content.subarray(0, 16).toString(), 'aaaabbbbccccdddd')
+  assert.equal(content.subarray(100, 104).toString(), 'zzyy')
+  assert.equal(content.subarray(50, 52).toString(), 'mm')
+  await new Promise<void>(resolve => file.close(() => resolve()))
+})
+
+test('a write behind a read of a missing file creates it, and the read fails as random-access-file\'s does', async t => {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  const pool = new FilePool(2)
+  // Opening for the read has started (no create) when the write arrives.
+  const opening = pool.file(path.join(dir, 'new', 'one'))
+  const read = fileRead(opening, 0, 4).then(() => null, (err: NodeJS.ErrnoException) => err.code)
+  const write = fileWrite(opening, 0, Buffer.from('data'))
+  assert.equal(await read, 'ENOENT')
+  await write
+  assert.equal(fs.readFileSync(path.join(dir, 'new', 'one')).toString(), 'data')
+
+  // Both waiting for a descriptor before either opens: the open creates the file for the write.
+  const single = new FilePool(1)
+  const holder = single.file(path.join(dir, 'holder'))
+  const waiting = single.file(path.join(dir, 'new', 'two'))
+  const held = fileWrite(holder, 0, Buffer.from('h'))
+  const readTwo = fileRead(waiting, 0, 4).then(() => null, (err: Error) => err.message)
+  const writeTwo = fileWrite(waiting, 0, Buffer.from('more'))
+  await held
+  await writeTwo
+  const readResult = await readTwo
+  assert.ok(readResult === null || /Could not satisfy length/.test(readResult), String(readResult))
+  assert.equal(fs.readFileSync(path.join(dir, 'new', 'two')).toString(), 'more')
+  await Promise.all([opening, holder, waiting].map(file => new Promise<void>(resolve => file.close(() => resolve()))))
+})
