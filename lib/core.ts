@@ -19,7 +19,6 @@ const noop = (): void => {}
 interface FeedSteps {
   _append (batch: unknown[], cb: Callback): void
   _roots (index: number, cb: (err: Error | null, roots?: unknown[]) => void): void
-  _syncBitfield (cb: (err: Error | null) => void): void
 }
 const feedSteps = Feed.prototype as unknown as FeedSteps
 
@@ -165,10 +164,6 @@ export class Core extends Feed {
   /** A verified block from a peer: its tree nodes written in runs and remembered (see block-writes.ts). */
   _writeAfterHook (index: number, data: Buffer | null, nodes: TreeNode[], sig: { index: number, signature: Buffer } | null, from: unknown, cb: (err: Error | null) => void): void {
     writeVerifiedBlock(this, index, data, nodes, sig, from, cb)
-  }
-
-  _syncBitfield (cb: (err: Error | null) => void): void {
-    setImmediate(() => feedSteps._syncBitfield.call(this, cb))
   }
 
   /** An append whose writes failed leaves the state that is on disk, not hypercore's advanced one. */

@@ -1,7 +1,6 @@
 // One core's key files (`key`, `name`, `secret_key`) in corestore@5's format, and the two virtual
 // files (`key`, `secret_key`) that hypercore opens in their place.
 import RandomAccessStorage = require('random-access-storage')
-import thunky = require('thunky')
 import { CORE_NOT_FOUND, KEY_MISMATCH } from './errors'
 import type { Callback } from './errors'
 import { eachFile, readExact, readWhole } from './files'
@@ -39,15 +38,16 @@ export type CoreFileOpener = (discoveryKeyHex: string, file: string) => RandomAc
 export class CoreKeyFiles {
   readonly keyStorage: RandomAccessStorage
   readonly secretKeyStorage: RandomAccessStorage
-  /** Reads (or creates) the key files once; every later call gets the same answer. */
-  readonly resolve: (cb: Callback<ResolvedKeys>) => void
 
   readonly #open: CoreFileOpener
   readonly #source: KeySource
   readonly #derive: DeriveFunction
-  readonly #files = new Map<string, RandomAccessStorage>()
+  /** The real key files while they are open (created on first use). */
+  #files: Map<string, RandomAccessStorage> | null = null
   /** Reading waits for it: an earlier instance of the core closing, or the store's master key. Its rejection fails the resolve. */
-  readonly #after: Promise<unknown> | null
+  #after: Promise<unknown> | null
+  /** Not asked yet (null), being read (whoever waits), or the keys. A failed read starts over next time. */
+  #resolved: ResolvedKeys | Array<Callback<ResolvedKeys>> | null = null
   /** The source's, or derived from its name once the master key is known. */
   #discoveryKey: Buffer | null
   #publicKey: Buffer | null
@@ -59,18 +59,45 @@ export class CoreKeyFiles {
     this.#derive = derive
     this.#discoveryKey = source.discoveryKey
     this.#publicKey = source.publicKey
-    this.resolve = thunky<ResolvedKeys>(cb => {
-      // A failed resolve leaves no file open: hypercore never opens the virtual key storage then.
-      // The key files are read (or written) once and closed either way: the keys live in memory.
-      const done = (err: Error | null, keys?: ResolvedKeys): void => {
-        this.#closeFiles(closeErr => err === null && closeErr !== null ? cb(closeErr) : err === null ? cb(null, keys) : cb(err))
-      }
-      if (this.#after === null) return this.#load(done)
-      this.#after.then(() => this.#load(done), (err: Error) => done(err))
-    })
-
     this.keyStorage = new VirtualKeyFile(this, false)
     this.secretKeyStorage = new VirtualKeyFile(this, true)
+  }
+
+  /**
+   * Reads (or creates) the key files once; every later call gets the same answer (at once, as thunky
+   * gives it). After a failure the next call reads again. No closure per core: a field holds the state.
+   */
+  resolve (cb: Callback<ResolvedKeys>): void {
+    const state = this.#resolved
+    if (state === null) {
+      this.#resolved = [cb]
+      this.#start()
+    } else if (Array.isArray(state)) {
+      state.push(cb)
+    } else {
+      cb(null, state)
+    }
+  }
+
+  #start (): void {
+    // A failed resolve leaves no file open: hypercore never opens the virtual key storage then.
+    // The key files are read (or written) once and closed either way: the keys live in memory.
+    const done = (err: Error | null, keys?: ResolvedKeys): void => {
+      this.#closeFiles(closeErr => {
+        const failure = err ?? closeErr
+        const waiting = this.#resolved as Array<Callback<ResolvedKeys>>
+        if (failure !== null || keys === undefined) {
+          this.#resolved = null
+          for (const cb of waiting) cb(failure ?? new Error('No keys'))
+          return
+        }
+        this.#resolved = keys
+        this.#after = null
+        for (const cb of waiting) cb(null, keys)
+      })
+    }
+    if (this.#after === null) return this.#load(done)
+    this.#after.then(() => this.#load(done), (err: Error) => done(err))
   }
 
   /** Hand hypercore no secret key, whatever the files hold. */
@@ -107,6 +134,7 @@ export class CoreKeyFiles {
   }
 
   #file (name: string): RandomAccessStorage {
+    this.#files ??= new Map()
     let file = this.#files.get(name)
     if (file === undefined) {
       file = this.openFile(name)
@@ -193,15 +221,15 @@ export class CoreKeyFiles {
   }
 
   #closeFiles (cb: Callback): void {
-    const files = [...this.#files.values()]
-    this.#files.clear()
+    const files = [...this.#files?.values() ?? []]
+    this.#files = null
     eachFile(files, (file, done) => file.close(done), cb)
   }
 
   #destroyFiles (cb: Callback): void {
     for (const name of ['key', 'name', 'secret_key']) this.#file(name)
-    const files = [...this.#files.values()]
-    this.#files.clear()
+    const files = [...this.#files?.values() ?? []]
+    this.#files = null
     eachFile(files, (file, done) => file.destroy(done), cb)
   }
 }
