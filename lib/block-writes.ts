@@ -143,7 +143,9 @@ function fillGap (run: TreeNode[], last: number, next: number, stored: (index: n
 
 /** The bytes of adjacent nodes as they lie in the tree file; a hole is 40 zero bytes. */
 export function encodeNodes (nodes: ReadonlyArray<TreeNode | undefined>): Buffer {
-  const buffer = Buffer.alloc(nodes.length * NODE_BYTES)
+  // From Node's shared pool (zeroed: a hole is written as zeros), not an ArrayBuffer of its own per
+  // block: the remembered hashes are views of it, and a store with many loaded cores holds many.
+  const buffer = Buffer.allocUnsafe(nodes.length * NODE_BYTES).fill(0)
   nodes.forEach((node, i) => {
     if (node === undefined || node === null) return
     const offset = i * NODE_BYTES

@@ -15,6 +15,27 @@ export class Page {
   }
 }
 
+/** All-zero buffers by size, shared by every pager (only compared against, never written). */
+const zeroBuffers = new Map<number, Buffer>()
+
+function zeroBuffer (size: number): Buffer {
+  let zeros = zeroBuffers.get(size)
+  if (zeros === undefined) {
+    zeros = Buffer.alloc(size)
+    zeroBuffers.set(size, zeros)
+  }
+  return zeros
+}
+
+/**
+ * A zeroed page. Pages under 4 KiB come from Node's shared buffer pool, as `Buffer.allocUnsafe` gives
+ * them, rather than each from an ArrayBuffer of its own: a store with 100,000 loaded cores holds
+ * several pages per core, and V8's work per collection grows with the number of ArrayBuffers alive.
+ */
+function allocPage (size: number): Buffer {
+  return Buffer.allocUnsafe(size).fill(0)
+}
+
 /** Pages per chunk of the table; chunks are allocated when a page in them is. */
 const CHUNK_BITS = 10
 const CHUNK_SIZE = 1 << CHUNK_BITS
@@ -35,7 +56,7 @@ export class LazyPager {
   constructor (pageSize?: number, opts?: PagerOptions | null) {
     this.pageSize = pageSize !== undefined && pageSize > 0 ? pageSize : 1024
     this.deduplicate = opts?.deduplicate ?? null
-    this.zeros = this.deduplicate !== null ? Buffer.alloc(this.deduplicate.length) : null
+    this.zeros = this.deduplicate !== null ? zeroBuffer(this.deduplicate.length) : null
   }
 
   /** Records that a page changed, for hypercore's next bitfield flush. */
@@ -73,7 +94,7 @@ export class LazyPager {
         chunk = []
         this.#chunks.set(chunkIndex, chunk)
       }
-      page = new Page(index, Buffer.alloc(this.pageSize))
+      page = new Page(index, allocPage(this.pageSize))
       chunk[index - chunkIndex * CHUNK_SIZE] = page
       if (index >= this.length) this.length = index + 1
     }
@@ -96,7 +117,11 @@ export class LazyPager {
     }
     let fitted = this.deduplicate !== null && buffer.equals(this.deduplicate) ? this.deduplicate : buffer
     if (fitted.length > this.pageSize) fitted = fitted.subarray(0, this.pageSize)
-    else if (fitted.length < this.pageSize) fitted = Buffer.concat([fitted, Buffer.alloc(this.pageSize - fitted.length)])
+    else if (fitted.length < this.pageSize) {
+      const padded = allocPage(this.pageSize)
+      fitted.copy(padded)
+      fitted = padded
+    }
     let table = chunk
     if (table === undefined) {
       table = []

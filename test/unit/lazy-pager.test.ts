@@ -33,6 +33,36 @@ test('the lazy pager allocates no page table up front', () => {
   assert.equal(createPager(64) instanceof LazyPager, true)
 })
 
+test('pages come zeroed from Node\'s shared buffer pool, never overlapping, and pagers share one zero page', () => {
+  const dedup = Buffer.alloc(3584, 255)
+  const pagers = Array.from({ length: 200 }, () => new LazyPager(3584, { deduplicate: dedup }))
+  const small = Array.from({ length: 200 }, () => new LazyPager(1024))
+  const pages: Buffer[] = []
+  for (const [i, pager] of [...pagers, ...small].entries()) {
+    for (const index of [0, 7]) {
+      const page = pager.get(index) as Page
+      assert.ok(page.buffer.every(byte => byte === 0), `pager ${i} page ${index} is zeroed`)
+      // Dirty every byte: a page that overlapped another would show it below.
+      page.buffer.fill(i % 250 + 1)
+      pages.push(page.buffer)
+    }
+    // A short buffer is padded with zeros to a page.
+    pager.set(3, Buffer.from([9, 9]))
+    const padded = (pager.get(3, true) as Page).buffer
+    assert.equal(padded.length, pager.pageSize)
+    assert.ok(padded.subarray(2).every(byte => byte === 0), `pager ${i} padded page`)
+    padded.fill(i % 250 + 1)
+    pages.push(padded)
+  }
+  pages.forEach((buffer, n) => {
+    const fill = Math.floor(n / 3) % 250 + 1
+    assert.ok(buffer.every(byte => byte === fill), `page ${n} kept its own bytes`)
+  })
+  const arrayBuffers = new Set(pages.map(buffer => buffer.buffer))
+  assert.ok(arrayBuffers.size <= pages.length / 2, `${pages.length} pages in ${arrayBuffers.size} ArrayBuffers`)
+  assert.equal(new Set(pagers.map(pager => pager.zeros)).size, 1, 'one zero page for every pager of a size')
+})
+
 test('the lazy pager behaves as memory-pager@1 under random gets, sets, updates and flushes, with and without deduplication', () => {
   const factory = original as (size: number, opts?: object) => AnyPager
   if (typeof factory !== 'function' || factory === (createPager as unknown)) {
