@@ -78,7 +78,8 @@ export class PooledFile extends RandomAccessStorage {
     this.#writeRuns([req])
   }
 
-  #writeRuns (requests: Request[]): void {
+  #writeRuns (batch: Request[]): void {
+    const { requests, riders } = supersede(batch)
     let pending = 0
     let start = 0
     const finished = (): void => {
@@ -96,21 +97,27 @@ export class PooledFile extends RandomAccessStorage {
       const next = requests[i]
       if (next !== undefined && next.offset === last.offset + (last.data as Buffer).length) continue
       pending++
-      this.#writeRun(requests.slice(start, i), finished)
+      this.#writeRun(requests.slice(start, i), riders, finished)
       start = i
     }
   }
 
-  #writeRun (run: Request[], finished: () => void): void {
+  #writeRun (run: Request[], riders: Map<Request, Request[]> | null, finished: () => void): void {
     const data = run.length === 1 ? (run[0] as Request).data as Buffer : Buffer.concat(run.map(req => req.data as Buffer))
+    const answer = (err: Error | null): void => {
+      for (const req of run) {
+        for (const rider of riders?.get(req) ?? []) rider.callback(err)
+        req.callback(err)
+      }
+    }
     this.#pool.use(this, true, (err, fd) => {
       if (err !== null) {
-        for (const req of run) req.callback(err)
+        answer(err)
         return finished()
       }
       writeFully(fd, data, (run[0] as Request).offset, err => {
         this.#pool.done(this)
-        for (const req of run) req.callback(err)
+        answer(err)
         finished()
       })
     })
@@ -330,6 +337,32 @@ export class FilePool {
     }
     return false
   }
+}
+
+/**
+ * Leaves out of a batch of writes each one that a later write of the batch overwrites whole from the
+ * same offset (hypercore flushing one bitfield page again while its last flush was under way). Its
+ * callback rides on the later write's: the file ends up as if both were written, and the writes of
+ * one batch were never ordered among themselves.
+ */
+function supersede (batch: Request[]): { requests: Request[], riders: Map<Request, Request[]> | null } {
+  if (batch.length < 2) return { requests: batch, riders: null }
+  const lastAt = new Map<number, Request>()
+  for (const req of batch) lastAt.set(req.offset, req)
+  if (lastAt.size === batch.length) return { requests: batch, riders: null }
+  const requests: Request[] = []
+  const riders = new Map<Request, Request[]>()
+  for (const req of batch) {
+    const last = lastAt.get(req.offset) as Request
+    if (last === req || (last.data as Buffer).length < (req.data as Buffer).length) {
+      requests.push(req)
+      continue
+    }
+    const list = riders.get(last)
+    if (list === undefined) riders.set(last, [req])
+    else list.push(req)
+  }
+  return { requests, riders }
 }
 
 function readFully (fd: number, size: number, offset: number, filename: string, cb: (err: Error | null, data?: Buffer) => void): void {

@@ -1,4 +1,5 @@
 import test from 'node:test'
+import type { Mock, TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import fs = require('fs')
 import path = require('path')
@@ -142,13 +143,22 @@ test('operations waiting for a closed file open it once for all of them, file af
   await Promise.all([holder, a, b].map(file => new Promise<void>(resolve => file.close(() => resolve()))))
 })
 
-test('writes that arrive while one is under way go out together, one write per adjacent run, every callback after its bytes', async t => {
+/** A pooled file `f` of `size` zero bytes in a fresh folder, and a spy on fs.write from then on. */
+async function spiedFile (t: TestContext, size: number): Promise<{ dir: string, file: RandomAccessStorage, writes: Mock<typeof fs.write> }> {
   const { dir, cleanup } = await tmpdir()
   t.after(cleanup)
-  const pool = new FilePool(4)
-  const file = pool.file(path.join(dir, 'f'))
-  await fileWrite(file, 0, Buffer.alloc(200))
-  const writes = t.mock.method(fs, 'write')
+  const file = new FilePool(4).file(path.join(dir, 'f'))
+  await fileWrite(file, 0, Buffer.alloc(size))
+  return { dir, file, writes: t.mock.method(fs, 'write') }
+}
+
+/** The byte counts of the fs.write calls a spy saw. */
+function writeSizes (writes: Mock<typeof fs.write>): unknown[] {
+  return writes.mock.calls.map(call => (call.arguments as unknown[])[3])
+}
+
+test('writes that arrive while one is under way go out together, one write per adjacent run, every callback after its bytes', async t => {
+  const { dir, file, writes } = await spiedFile(t, 200)
   const done: number[] = []
   const pending = [
     [0, 'aaaa'], [4, 'bbbb'], [8, 'cccc'], [12, 'dddd'], [100, 'zz'], [102, 'yy'], [50, 'mm']
@@ -161,12 +171,34 @@ test('writes that arrive while one is under way go out together, one write per a
   await Promise.all(pending)
   assert.equal(done.length, 7)
   // The first goes at once; the next three continue it (one write), 100 and 102 another, 50 its own.
-  const sizes = writes.mock.calls.map(call => (call.arguments as unknown[])[3])
+  const sizes = writeSizes(writes)
   assert.deepEqual(sizes, [4, 12, 4, 2], `writes of ${sizes.join(', ')} bytes for 7 requests`)
   const content = fs.readFileSync(path.join(dir, 'f'))
   assert.equal(content.subarray(0, 16).toString(), 'aaaabbbbccccdddd')
   assert.equal(content.subarray(100, 104).toString(), 'zzyy')
   assert.equal(content.subarray(50, 52).toString(), 'mm')
+  await new Promise<void>(resolve => file.close(() => resolve()))
+})
+
+test('a queued write that a later one overwrites whole from the same offset is left out; its callback rides on the later one', async t => {
+  const { dir, file, writes } = await spiedFile(t, 32)
+  const done: string[] = []
+  // The first goes at once; the rest queue behind it: 'p2p2' is overwritten by 'p3p3' from offset 0.
+  const pending = [[0, 'p1p1'], [0, 'p2p2'], [8, 'xx'], [0, 'p3p3']].map(([offset, text]) =>
+    fileWrite(file, offset as number, Buffer.from(text as string)).then(() => { done.push(text as string) }))
+  await Promise.all(pending)
+  assert.deepEqual(done.sort(), ['p1p1', 'p2p2', 'p3p3', 'xx'], 'every callback ran')
+  const sizes = writeSizes(writes)
+  assert.deepEqual(sizes, [4, 2, 4], `writes of ${sizes.join(', ')} bytes for 4 requests`)
+  const content = fs.readFileSync(path.join(dir, 'f'))
+  assert.equal(content.subarray(0, 4).toString(), 'p3p3')
+  assert.equal(content.subarray(8, 10).toString(), 'xx')
+
+  // A later write that is shorter does not cover the earlier one: both are written.
+  writes.mock.resetCalls()
+  await Promise.all([[0, 'AAAA'], [0, 'BBBBBBBB'], [0, 'C']].map(([offset, text]) => fileWrite(file, offset as number, Buffer.from(text as string))))
+  const lengths = (writeSizes(writes) as number[]).sort()
+  assert.deepEqual(lengths, [1, 4, 8], `writes of ${lengths.join(', ')} bytes`)
   await new Promise<void>(resolve => file.close(() => resolve()))
 })
 
