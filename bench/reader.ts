@@ -24,9 +24,15 @@ export interface ReaderSpec {
 
 export type ReaderMessage =
   | { type: 'connected' }
-  | { type: 'progress', read: number, at: number }
+  /** `cpu`: the reader's CPU time (user + system, ms) since it began reading. */
+  | { type: 'progress', read: number, at: number, cpu: number }
   | { type: 'done' }
   | { type: 'error', message: string }
+
+export function cpuMsSince (start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start)
+  return (user + system) / 1000
+}
 
 function send (message: ReaderMessage): void {
   process.send?.(message)
@@ -50,6 +56,7 @@ async function main (spec: ReaderSpec): Promise<void> {
   send({ type: 'connected' })
 
   await new Promise<void>(resolve => process.once('message', () => resolve()))
+  const startCpu = process.cpuUsage()
   for (let from = 0; from < keys.length; from += spec.batch) {
     const cores = keys.slice(from, from + spec.batch).map(key => store.get({ key }))
     await Promise.all(cores.map(async core => {
@@ -57,7 +64,7 @@ async function main (spec: ReaderSpec): Promise<void> {
       await getBlock(core, 0)
       if (spec.closeAfterRead) await close(core)
     }))
-    send({ type: 'progress', read: cores.length, at: Date.now() })
+    send({ type: 'progress', read: cores.length, at: Date.now(), cpu: cpuMsSince(startCpu) })
   }
   send({ type: 'done' })
 }

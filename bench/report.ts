@@ -67,7 +67,7 @@ export function summarize (runs: RunResult[]): Summary | null {
   const peakRss = medianOf(ok, r => r.peaks?.rss)
   const metric = (key: keyof WorkloadMetrics): number | null => medianOf(ok, r => r.metrics[key])
   const metrics: WorkloadMetrics = {}
-  for (const key of ['startRate', 'endRate', 'loadedCores', 'openFds'] as const) {
+  for (const key of ['startRate', 'endRate', 'storeStartCpu', 'storeEndCpu', 'readerStartCpu', 'readerEndCpu', 'loadedCores', 'openFds'] as const) {
     if (ok.some(r => key in r.metrics)) metrics[key] = metric(key) ?? undefined
   }
   return {
@@ -105,6 +105,12 @@ const THEIRS: PackageName = 'corestore5'
 type Finished = Extract<Summary, { status: 'ok' }>
 
 const LABEL: Record<PackageName, string> = { 'corestore-ts': 'corestore-ts', corestore5: 'corestore@5.8.2' }
+
+/** CPU ms per core over the first and the last tenth, "0.81 → 0.90". */
+function formatCpuSpan (start: number | null | undefined, end: number | null | undefined): string {
+  const one = (ms: number | null | undefined): string => ms === null || ms === undefined ? '–' : ms.toFixed(2)
+  return `${one(start)} → ${one(end)}`
+}
 
 function formatRate (perSecond: number | null | undefined): string {
   if (perSecond === null || perSecond === undefined) return '–'
@@ -186,6 +192,8 @@ export function markdown (results: CaseResult[], env: Environment): string {
       ourRss === null || theirRss === null ? 'n/a' : formatRatio(ourRss, theirRss),
       both(s => formatRate(s.metrics.startRate)),
       both(s => formatRate(s.metrics.endRate)),
+      both(s => formatCpuSpan(s.metrics.storeStartCpu, s.metrics.storeEndCpu)),
+      both(s => formatCpuSpan(s.metrics.readerStartCpu, s.metrics.readerEndCpu)),
       both(s => s.metrics.loadedCores === undefined ? '–' : String(s.metrics.loadedCores)),
       both(s => s.metrics.openFds === null || s.metrics.openFds === undefined ? '–' : String(s.metrics.openFds))
     ].join(' | ') + ' |')
@@ -207,11 +215,12 @@ export function markdown (results: CaseResult[], env: Environment): string {
       : [
           '',
           'The serving store, seen from its own process (the reader runs in another): peaks sampled every 250 ms during the reads; ' +
-            'cores/s over the first and the last tenth of the cores; loaded cores (\'feed\' events minus their cores\' \'close\') and open fds ' +
+            'cores/s over the first and the last tenth of the cores, and the CPU ms per core that the serving process and the reader ' +
+            'spent over those tenths (first → last); loaded cores (\'feed\' events minus their cores\' \'close\') and open fds ' +
             'once that count has been steady for 2 s (at most 30 s), or at the stall.',
           '',
-          '| workload | size | completed (ts / cs5) | peak open fds (ts / cs5) | corestore-ts peak RSS | corestore@5 peak RSS | peak RSS ratio | cores/s, first 10% (ts / cs5) | cores/s, last 10% (ts / cs5) | cores still loaded (ts / cs5) | open fds then (ts / cs5) |',
-          '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          '| workload | size | completed (ts / cs5) | peak open fds (ts / cs5) | corestore-ts peak RSS | corestore@5 peak RSS | peak RSS ratio | cores/s, first 10% (ts / cs5) | cores/s, last 10% (ts / cs5) | store CPU ms per core, first → last 10% (ts / cs5) | reader CPU ms per core, first → last 10% (ts / cs5) | cores still loaded (ts / cs5) | open fds then (ts / cs5) |',
+          '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
           ...servingRows
         ]),
     ...(notes.length > 0 ? ['', ...notes.map((text, i) => `[${i + 1}] ${text}`)] : [])

@@ -8,6 +8,7 @@ import fs = require('fs')
 import net = require('net')
 import path = require('path')
 import { populateFolder } from './populate'
+import { cpuMsSince } from './reader'
 import type { ReaderMessage, ReaderSpec } from './reader'
 import { openFds } from './sampler'
 import { connectSocket, ready } from './store'
@@ -52,8 +53,12 @@ class RemoteReader {
   readonly #child: ChildProcess
   readonly #total: number
   readonly #batch: number
-  /** Each batch read: how many cores, and the wall-clock time it was complete. */
-  readonly batches: Array<{ read: number, at: number }> = []
+  /**
+   * Each batch read: how many cores, the wall-clock time it was complete, and the CPU time (ms) the
+   * serving process (when the reader's report arrived) and the reader had spent since reading began.
+   */
+  readonly batches: Array<{ read: number, at: number, storeCpu: number, readerCpu: number }> = []
+  #startCpu: NodeJS.CpuUsage | null = null
   read = 0
   startedAt = 0
   #listeners = new Set<(message: ReaderMessage | Error) => void>()
@@ -65,7 +70,8 @@ class RemoteReader {
     this.#child.on('message', message => {
       const m = message as ReaderMessage
       if (m.type === 'progress') {
-        this.batches.push({ read: m.read, at: m.at })
+        const storeCpu = this.#startCpu === null ? 0 : cpuMsSince(this.#startCpu)
+        this.batches.push({ read: m.read, at: m.at, storeCpu, readerCpu: m.cpu })
         this.read += m.read
       }
       for (const listener of this.#listeners) listener(m)
@@ -98,6 +104,7 @@ class RemoteReader {
   readAll (): Promise<void> {
     const done = this.#until('done')
     this.startedAt = Date.now()
+    this.#startCpu = process.cpuUsage()
     this.#child.send('read')
     return done
   }
@@ -108,21 +115,33 @@ class RemoteReader {
 
   /**
    * Cores per second over the first and over the last tenth of the batches (at least one each),
-   * whole batches because a batch's cores arrive together; `null` until those batches are read.
+   * whole batches because a batch's cores arrive together, and each process's CPU time per core over
+   * the same batches; `null` until those batches are read.
    */
-  rates (): { startRate: number | null, endRate: number | null } {
+  rates (): Pick<WorkloadMetrics, 'startRate' | 'endRate' | 'storeStartCpu' | 'storeEndCpu' | 'readerStartCpu' | 'readerEndCpu'> {
     const all = Math.ceil(this.#total / Math.max(1, this.#batch))
     const tenth = Math.max(1, Math.round(all / 10))
-    const rate = (from: number, to: number): number | null => {
+    const span = (from: number, to: number): { rate: number, storeCpu: number, readerCpu: number } | null => {
       const last = this.batches[to - 1]
       if (from < 0 || last === undefined) return null
-      const since = from === 0 ? this.startedAt : (this.batches[from - 1]?.at ?? this.startedAt)
+      const before = from === 0 ? { at: this.startedAt, storeCpu: 0, readerCpu: 0 } : this.batches[from - 1]
+      if (before === undefined) return null
       const read = this.batches.slice(from, to).reduce((sum, batch) => sum + batch.read, 0)
-      return read / (Math.max(1, last.at - since) / 1000)
+      return {
+        rate: read / (Math.max(1, last.at - before.at) / 1000),
+        storeCpu: (last.storeCpu - before.storeCpu) / read,
+        readerCpu: (last.readerCpu - before.readerCpu) / read
+      }
     }
+    const start = span(0, tenth)
+    const end = this.batches.length < all ? null : span(all - tenth, all)
     return {
-      startRate: rate(0, tenth),
-      endRate: this.batches.length < all ? null : rate(all - tenth, all)
+      startRate: start?.rate ?? null,
+      endRate: end?.rate ?? null,
+      storeStartCpu: start?.storeCpu ?? null,
+      storeEndCpu: end?.storeCpu ?? null,
+      readerStartCpu: start?.readerCpu ?? null,
+      readerEndCpu: end?.readerCpu ?? null
     }
   }
 }

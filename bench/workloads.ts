@@ -42,6 +42,14 @@ export interface WorkloadMetrics {
   /** Cores per second over the first and the last tenth of the cores (`null`: not reached). */
   startRate?: number | null
   endRate?: number | null
+  /**
+   * CPU time (user + system, ms) per core over the same first and last tenth: of the serving process
+   * (`store…`) and of the reader process (`reader…`), so a falling rate shows which side slowed.
+   */
+  storeStartCpu?: number | null
+  storeEndCpu?: number | null
+  readerStartCpu?: number | null
+  readerEndCpu?: number | null
   /** Cores the serving store still has loaded. */
   loadedCores?: number
   /** Open fds of the process at the time (`null` without /proc/self/fd). */
