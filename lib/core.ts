@@ -269,6 +269,9 @@ export class Core extends Feed {
   override download (range: number | number[] | Feed.Range | null | undefined, cb: Callback): object
   override download (range?: number | number[] | Feed.Range | null): Download
   override download (...args: unknown[]): object {
+    // hypercore's constructor selects every block of a non-sparse core and drops what this returns:
+    // that selection needs no promise (nor its handlers and bound methods, kept as long as the core).
+    if (!(#keyFiles in this)) return super.download(...args)
     const err = Core.#closedError(this) ?? checkDownloadRange(optionsAt(args, 0))
     if (err !== null) {
       // An empty selection: undownload() finds nothing to cancel in it.

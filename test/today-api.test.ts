@@ -199,6 +199,27 @@ test('download returns the selection, which undownload takes, and which resolves
   assert.equal((await rejection(Promise.resolve(cancelled))).message, 'Download was cancelled')
 })
 
+test('a non-sparse core\'s own select-everything download holds no promise; a download asked for still resolves', async t => {
+  const a = new Corestore(ram)
+  const b = new Corestore(ram)
+  t.after(() => Promise.all([a.close(), b.close()]))
+  const source = a.get({ name: 'all' })
+  await source.append(['x', 'y'])
+  const copy = b.get(source.key as Buffer)
+  await copy.ready()
+  // hypercore's constructor selected every block of the (non-sparse) core and dropped the selection.
+  const own = (copy as unknown as { _selections: Array<Record<string, unknown>> })._selections
+  assert.equal(own.length, 1)
+  assert.deepEqual([own[0]?.start, own[0]?.end], [0, -1])
+  assert.equal('then' in (own[0] as object), false, 'no promise kept for the core\'s own selection')
+  connect(a.replicate(true, { live: true }), b.replicate(false, { live: true }))
+  const asked = copy.download({ start: 0, end: 2 })
+  assert.equal(typeof (asked as unknown as PromiseLike<void>).then, 'function')
+  await asked
+  assert.equal(copy.downloaded(0, 2), 2)
+  assert.equal(String(await copy.get(1)), 'y')
+})
+
 test('a promise nobody awaits never becomes an unhandled rejection', async t => {
   const store = new Corestore(ram)
   t.after(() => store.close())
