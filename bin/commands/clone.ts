@@ -68,13 +68,18 @@ export const command: Command = {
     const existed = await folderExists(directory)
     const store = new Corestore(directory)
     let network: Network | null = null
-    let downloaded = 0
+    // Every block this run fetched, from the moment the core opened: a non-sparse core starts
+    // downloading as soon as a peer connects, before the progress display begins.
+    const downloaded = { blocks: 0, bytes: 0 }
     let failed = true
     let summary: Downloaded = { blocks: 0, bytes: 0, ms: 0 }
     try {
       const core = store.get({ key: publicKey })
       await core.ready()
-      core.on('download', () => { downloaded++ })
+      core.on('download', (_index: number, data: Buffer) => {
+        downloaded.blocks++
+        downloaded.bytes += data.length
+      })
       say(`cloning ${toHex(publicKey)} (discovery key ${toHex(core.discoveryKey as Buffer)}) into ${directory}`)
       if (core.writable) {
         say('this store holds the writable core itself: nothing to download')
@@ -95,8 +100,8 @@ export const command: Command = {
           folder: directory,
           length: core.length,
           byteLength: core.byteLength,
-          downloadedBlocks: summary.blocks,
-          downloadedBytes: summary.bytes,
+          downloadedBlocks: downloaded.blocks,
+          downloadedBytes: downloaded.bytes,
           ms: summary.ms,
           valid,
           invalid
@@ -109,7 +114,7 @@ export const command: Command = {
       if (network !== null) await network.close()
       await store.close()
       // Like `git clone`: a failed clone leaves no folder behind that it created and filled with nothing.
-      if (failed && !existed && downloaded === 0) await fs.promises.rm(directory, { recursive: true, force: true })
+      if (failed && !existed && downloaded.blocks === 0) await fs.promises.rm(directory, { recursive: true, force: true })
     }
     return EXIT_OK
   }
