@@ -341,9 +341,10 @@ export class FilePool {
 
 /**
  * Leaves out of a batch of writes each one that a later write of the batch overwrites whole from the
- * same offset (hypercore flushing one bitfield page again while its last flush was under way). Its
- * callback rides on the later write's: the file ends up as if both were written, and the writes of
- * one batch were never ordered among themselves.
+ * same offset (hypercore writing a tree node again when the proofs of two blocks in flight share it;
+ * more rarely a bitfield page flushed again while its last flush was under way). Its callback rides
+ * on the later write's: the file ends up as if both were written in order, which the writes of one
+ * batch, issued together, were not guaranteed to be before.
  */
 function supersede (batch: Request[]): { requests: Request[], riders: Map<Request, Request[]> | null } {
   if (batch.length < 2) return { requests: batch, riders: null }

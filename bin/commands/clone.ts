@@ -72,7 +72,7 @@ export const command: Command = {
     // downloading as soon as a peer connects, before the progress display begins.
     const downloaded = { blocks: 0, bytes: 0 }
     let failed = true
-    let summary: Downloaded = { blocks: 0, bytes: 0, ms: 0 }
+    let downloadMs = 0
     try {
       const core = store.get({ key: publicKey })
       await core.ready()
@@ -87,7 +87,7 @@ export const command: Command = {
         const watchdog = new Watchdog(timeout)
         try {
           network = tcp === null ? joinSwarm(store, core, bootstrap, say, watchdog) : connectTcp(store, tcp, say, watchdog)
-          summary = await download(core, io, say, watchdog, tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`, timeout)
+          downloadMs = await download(core, io, say, watchdog, tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`, timeout)
         } finally {
           watchdog.stop()
         }
@@ -102,7 +102,7 @@ export const command: Command = {
           byteLength: core.byteLength,
           downloadedBlocks: downloaded.blocks,
           downloadedBytes: downloaded.bytes,
-          ms: summary.ms,
+          ms: downloadMs,
           valid,
           invalid
         })
@@ -126,11 +126,8 @@ interface Network {
   close (): Promise<void>
 }
 
-/** What a download brought: blocks and bytes new in this run, and how long it took. */
-interface Downloaded { blocks: number, bytes: number, ms: number }
-
-/** Waits for a peer, learns the length it has, downloads every block up to it. */
-async function download (core: Core, io: CliIO, say: (text: string) => void, watchdog: Watchdog, where: string, timeout: number): Promise<Downloaded> {
+/** Waits for a peer, learns the length it has, downloads every block up to it; resolves to the ms the download took. */
+async function download (core: Core, io: CliIO, say: (text: string) => void, watchdog: Watchdog, where: string, timeout: number): Promise<number> {
   const key = toHex(core.key as Buffer)
   watchdog.expect(`No peer ${where} had core ${key} within ${formatDuration(timeout)}`)
   await watchdog.race(remotePeer(core))
@@ -153,7 +150,7 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
     if (index < total) progress.block(data.length)
   }
   core.on('download', onblock)
-  let done: Downloaded
+  let done: ReturnType<Progress['finish']>
   try {
     watchdog.expect(() => `Download stalled: no block arrived for ${formatDuration(timeout)} (${progress.have} of ${total} blocks)`)
     if (core.downloaded(0, total) < total) await watchdog.race(core.download({ start: 0, end: total }))
@@ -163,7 +160,7 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
   }
   const seconds = done.ms / 1000
   say(`downloaded ${progress.have}/${total} blocks, ${formatBytes(done.bytes)} in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? done.bytes / seconds : 0)}/s)`)
-  return { blocks: progress.have - have, bytes: done.bytes, ms: done.ms }
+  return done.ms
 }
 
 async function verify (core: Core, say: (text: string) => void): Promise<{ valid: number, invalid: number }> {
