@@ -12,6 +12,8 @@ import RandomAccessStorage = require('random-access-storage')
 
 type Request = RandomAccessStorage.Request
 
+const issueWrites = (file: PooledFile): void => file.issueWrites()
+
 /** The pool's default bound: well under the usual soft limit of 1,024 descriptors per process. */
 export const DEFAULT_MAX_OPEN_FILES = 512
 
@@ -35,8 +37,10 @@ export class PooledFile extends RandomAccessStorage {
   busy = 0
   /** Its place among the pool's open files (-1: closed). */
   slot = -1
-  /** While a write is under way, the writes waiting for it to end (see `_write`); null otherwise. */
+  /** Writes not yet issued (see `_write`); null when there are none. */
   queued: Request[] | null = null
+  /** Whether a batch of writes is under way. */
+  writing = false
   /** While it opens, or waits for room to open: the operations waiting for it (null otherwise). */
   pending: Array<(err: Error | null) => void> | null = null
   /** With `pending`: whether it waits for room or opens, for a write (read-write) or only reads. */
@@ -53,6 +57,8 @@ export class PooledFile extends RandomAccessStorage {
   }
 
   _read (req: Request): void {
+    // Writes waiting to go out go first, so a read never passes a write issued before it.
+    this.#issueWrites()
     this.#pool.use(this, false, (err, fd) => {
       if (err !== null) return req.callback(err)
       readFully(fd, req.size, req.offset, this.filename, (err, data) => {
@@ -63,19 +69,35 @@ export class PooledFile extends RandomAccessStorage {
   }
 
   /**
-   * One write of a file at a time: those that arrive meanwhile wait for it, and then go out together,
-   * one write for each run that continues where the last ended. A core writes a block's data, tree
-   * nodes and bitfield page right after the previous block's: under load they batch, when idle a
-   * write goes at once. Concurrent requests were never ordered; a request's callback still runs only
-   * once its bytes are written.
+   * Writes that arrive in one turn, or while earlier ones are under way, go out together: one write
+   * for each run that continues where the last ended. A replicated block writes its data, tree nodes
+   * and bitfield page right after the previous block's, and a chunk from a peer carries several
+   * blocks: writing at the end of the turn takes them in one call per file, where a write at once
+   * took one call per block (each call a trip through libuv's thread pool, the replica's main cost).
+   * Concurrent requests were never ordered; a request's callback still runs only once its bytes are
+   * written.
    */
   _write (req: Request): void {
     if (this.queued !== null) {
       this.queued.push(req)
       return
     }
-    this.queued = []
-    this.#writeRuns([req])
+    this.queued = [req]
+    if (!this.writing) setImmediate(issueWrites, this)
+  }
+
+  /** Sends the writes waiting to go out, unless a batch is under way (its end sends them). */
+  #issueWrites (): void {
+    if (this.writing || this.queued === null) return
+    const batch = this.queued
+    this.queued = null
+    this.writing = true
+    this.#writeRuns(batch)
+  }
+
+  /** `#issueWrites` for the turn's end (a write issued since by a read or a batch's end is gone). */
+  issueWrites (): void {
+    this.#issueWrites()
   }
 
   #writeRuns (batch: Request[]): void {
@@ -84,13 +106,8 @@ export class PooledFile extends RandomAccessStorage {
     let start = 0
     const finished = (): void => {
       if (--pending > 0) return
-      const next = this.queued ?? []
-      if (next.length === 0) {
-        this.queued = null
-        return
-      }
-      this.queued = []
-      this.#writeRuns(next)
+      this.writing = false
+      this.#issueWrites()
     }
     for (let i = 1; i <= requests.length; i++) {
       const last = requests[i - 1] as Request
@@ -124,6 +141,7 @@ export class PooledFile extends RandomAccessStorage {
   }
 
   _del (req: Request): void {
+    this.#issueWrites()
     // As random-access-file: only a deletion that reaches the end of the file shortens it.
     this.#pool.use(this, true, (err, fd) => {
       if (err !== null) return req.callback(err)
@@ -141,6 +159,7 @@ export class PooledFile extends RandomAccessStorage {
   }
 
   _stat (req: Request): void {
+    this.#issueWrites()
     this.#pool.use(this, false, (err, fd) => {
       if (err !== null) return req.callback(err)
       fs.fstat(fd, (err, st) => {

@@ -131,7 +131,7 @@ test('operations waiting for a closed file open it once for all of them, file af
   for (const file of [holder, a, b]) await fileWrite(file, 200, Buffer.from('.'))
   const opens = t.mock.method(fs, 'open')
   // The one descriptor goes to `holder`; then reads of a and b alternate, all waiting for it.
-  const writing = fileWrite(holder, 0, Buffer.from('x'))
+  const writing = fileRead(holder, 200, 1)
   const reads: Array<Promise<Buffer>> = []
   for (let i = 0; i < 6; i++) reads.push(fileRead(i % 2 === 0 ? a : b, i, 1))
   await writing
@@ -157,7 +157,7 @@ function writeSizes (writes: Mock<typeof fs.write>): unknown[] {
   return writes.mock.calls.map(call => (call.arguments as unknown[])[3])
 }
 
-test('writes that arrive while one is under way go out together, one write per adjacent run, every callback after its bytes', async t => {
+test('writes that arrive in one turn go out together at its end, one write per adjacent run, every callback after its bytes', async t => {
   const { dir, file, writes } = await spiedFile(t, 200)
   const done: number[] = []
   const pending = [
@@ -170,9 +170,9 @@ test('writes that arrive while one is under way go out together, one write per a
   }))
   await Promise.all(pending)
   assert.equal(done.length, 7)
-  // The first goes at once; the next three continue it (one write), 100 and 102 another, 50 its own.
+  // 0 to 16 is one write, 100 and 102 another, 50 its own.
   const sizes = writeSizes(writes)
-  assert.deepEqual(sizes, [4, 12, 4, 2], `writes of ${sizes.join(', ')} bytes for 7 requests`)
+  assert.deepEqual(sizes, [16, 4, 2], `writes of ${sizes.join(', ')} bytes for 7 requests`)
   const content = fs.readFileSync(path.join(dir, 'f'))
   assert.equal(content.subarray(0, 16).toString(), 'aaaabbbbccccdddd')
   assert.equal(content.subarray(100, 104).toString(), 'zzyy')
@@ -180,16 +180,40 @@ test('writes that arrive while one is under way go out together, one write per a
   await new Promise<void>(resolve => file.close(() => resolve()))
 })
 
+test('writes that arrive while a batch is under way go out after it, together; a read, a stat or a truncation never passes a waiting write', async t => {
+  const { dir, file, writes } = await spiedFile(t, 64)
+  // The first batch goes at the turn's end; the next three arrive while it is under way.
+  const first = fileWrite(file, 0, Buffer.from('1111'))
+  await new Promise(resolve => setImmediate(resolve))
+  const second = [[4, '2222'], [8, '3333'], [40, 'ee']].map(([offset, text]) => fileWrite(file, offset as number, Buffer.from(text as string)))
+  await Promise.all([first, ...second])
+  assert.deepEqual(writeSizes(writes), [4, 8, 2])
+
+  // A read issued after a write of the same turn sees the written bytes.
+  writes.mock.resetCalls()
+  const written = fileWrite(file, 20, Buffer.from('rw'))
+  const read = fileRead(file, 20, 2)
+  assert.equal(String(await read), 'rw')
+  await written
+  const stat = await new Promise<{ size: number }>((resolve, reject) => {
+    fileWrite(file, 100, Buffer.from('grow')).catch(reject)
+    file.stat((err, st) => err ? reject(err) : resolve(st as { size: number }))
+  })
+  assert.equal(stat.size, 104, 'the stat ran after the write that grew the file')
+  assert.equal(fs.readFileSync(path.join(dir, 'f')).subarray(0, 12).toString(), '111122223333')
+  await new Promise<void>(resolve => file.close(() => resolve()))
+})
+
 test('a queued write that a later one overwrites whole from the same offset is left out; its callback rides on the later one', async t => {
   const { dir, file, writes } = await spiedFile(t, 32)
   const done: string[] = []
-  // The first goes at once; the rest queue behind it: 'p2p2' is overwritten by 'p3p3' from offset 0.
+  // All four wait for the turn's end: 'p1p1' and 'p2p2' are overwritten by 'p3p3' from offset 0.
   const pending = [[0, 'p1p1'], [0, 'p2p2'], [8, 'xx'], [0, 'p3p3']].map(([offset, text]) =>
     fileWrite(file, offset as number, Buffer.from(text as string)).then(() => { done.push(text as string) }))
   await Promise.all(pending)
   assert.deepEqual(done.sort(), ['p1p1', 'p2p2', 'p3p3', 'xx'], 'every callback ran')
   const sizes = writeSizes(writes)
-  assert.deepEqual(sizes, [4, 2, 4], `writes of ${sizes.join(', ')} bytes for 4 requests`)
+  assert.deepEqual(sizes, [2, 4], `writes of ${sizes.join(', ')} bytes for 4 requests`)
   const content = fs.readFileSync(path.join(dir, 'f'))
   assert.equal(content.subarray(0, 4).toString(), 'p3p3')
   assert.equal(content.subarray(8, 10).toString(), 'xx')
@@ -218,7 +242,8 @@ test('a write behind a read of a missing file creates it, and the read fails as 
   const single = new FilePool(1)
   const holder = single.file(path.join(dir, 'holder'))
   const waiting = single.file(path.join(dir, 'new', 'two'))
-  const held = fileWrite(holder, 0, Buffer.from('h'))
+  await fileWrite(holder, 0, Buffer.from('h'))
+  const held = fileRead(holder, 0, 1)
   const readTwo = fileRead(waiting, 0, 4).then(() => null, (err: Error) => err.message)
   const writeTwo = fileWrite(waiting, 0, Buffer.from('more'))
   await held
