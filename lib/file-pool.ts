@@ -41,6 +41,10 @@ export class PooledFile extends RandomAccessStorage {
   queued: Request[] | null = null
   /** Whether a batch of writes is under way. */
   writing = false
+  /** Reads, stats and truncations waiting for the batch under way to be written (null: none). */
+  afterBatch: Array<() => void> | null = null
+  /** The same for the next batch, the writes in `queued` (null: none). */
+  afterNext: Array<() => void> | null = null
   /** While it opens, or waits for room to open: the operations waiting for it (null otherwise). */
   pending: Array<(err: Error | null) => void> | null = null
   /** With `pending`: whether it waits for room or opens, for a write (read-write) or only reads. */
@@ -57,15 +61,26 @@ export class PooledFile extends RandomAccessStorage {
   }
 
   _read (req: Request): void {
-    // Writes waiting to go out go first, so a read never passes a write issued before it.
-    this.#issueWrites()
-    this.#pool.use(this, false, (err, fd) => {
+    this.#afterWrites(() => this.#pool.use(this, false, (err, fd) => {
       if (err !== null) return req.callback(err)
       readFully(fd, req.size, req.offset, this.filename, (err, data) => {
         this.#pool.done(this)
         req.callback(err, data)
       })
-    })
+    }))
+  }
+
+  /**
+   * Runs `op` (a read, stat or truncation) once every write requested before it is on disk, so it
+   * never passes one: waiting writes go out now, and `op` waits for the batch that carries them. Sent
+   * to libuv's thread pool together, a write and a read of the same file could run in either order.
+   */
+  #afterWrites (op: () => void): void {
+    this.#issueWrites()
+    if (!this.writing) return op()
+    // Writes queued behind the batch under way were requested before `op`: it waits for theirs.
+    if (this.queued === null) (this.afterBatch ??= []).push(op)
+    else (this.afterNext ??= []).push(op)
   }
 
   /**
@@ -107,7 +122,12 @@ export class PooledFile extends RandomAccessStorage {
     const finished = (): void => {
       if (--pending > 0) return
       this.writing = false
+      const ready = this.afterBatch
+      // The queued writes go out next (`afterNext` is only ever set while some are queued).
+      this.afterBatch = this.afterNext
+      this.afterNext = null
       this.#issueWrites()
+      if (ready !== null) for (const op of ready) op()
     }
     for (let i = 1; i <= requests.length; i++) {
       const last = requests[i - 1] as Request
@@ -141,9 +161,8 @@ export class PooledFile extends RandomAccessStorage {
   }
 
   _del (req: Request): void {
-    this.#issueWrites()
     // As random-access-file: only a deletion that reaches the end of the file shortens it.
-    this.#pool.use(this, true, (err, fd) => {
+    this.#afterWrites(() => this.#pool.use(this, true, (err, fd) => {
       if (err !== null) return req.callback(err)
       fs.fstat(fd, (err, st) => {
         if (err !== null || req.offset + req.size < st.size) {
@@ -155,18 +174,17 @@ export class PooledFile extends RandomAccessStorage {
           req.callback(err)
         })
       })
-    })
+    }))
   }
 
   _stat (req: Request): void {
-    this.#issueWrites()
-    this.#pool.use(this, false, (err, fd) => {
+    this.#afterWrites(() => this.#pool.use(this, false, (err, fd) => {
       if (err !== null) return req.callback(err)
       fs.fstat(fd, (err, st) => {
         this.#pool.done(this)
         req.callback(err, st)
       })
-    })
+    }))
   }
 
   _close (req: Request): void {

@@ -181,6 +181,7 @@ test('writes that arrive in one turn go out together at its end, one write per a
 })
 
 test('writes that arrive while a batch is under way go out after it, together; a read, a stat or a truncation never passes a waiting write', async t => {
+  const realWrite = fs.write
   const { dir, file, writes } = await spiedFile(t, 64)
   // The first batch goes at the turn's end; the next three arrive while it is under way.
   const first = fileWrite(file, 0, Buffer.from('1111'))
@@ -189,8 +190,10 @@ test('writes that arrive while a batch is under way go out after it, together; a
   await Promise.all([first, ...second])
   assert.deepEqual(writeSizes(writes), [4, 8, 2])
 
+  // From here each write lands 20 ms late: an operation sent to the thread pool beside it would pass it.
+  const lateWrite = (...args: unknown[]): void => { setTimeout(() => Reflect.apply(realWrite, fs, args), 20) }
+  writes.mock.mockImplementation(lateWrite as typeof fs.write)
   // A read issued after a write of the same turn sees the written bytes.
-  writes.mock.resetCalls()
   const written = fileWrite(file, 20, Buffer.from('rw'))
   const read = fileRead(file, 20, 2)
   assert.equal(String(await read), 'rw')
@@ -200,6 +203,12 @@ test('writes that arrive while a batch is under way go out after it, together; a
     file.stat((err, st) => err ? reject(err) : resolve(st as { size: number }))
   })
   assert.equal(stat.size, 104, 'the stat ran after the write that grew the file')
+  // A truncation to 104 issued after a write to 104..108 leaves 104 bytes.
+  await Promise.all([
+    fileWrite(file, 104, Buffer.from('more')),
+    new Promise<void>((resolve, reject) => file.del(104, 4, err => err ? reject(err) : resolve()))
+  ])
+  assert.equal(fs.statSync(path.join(dir, 'f')).size, 104, 'the truncation ran after the write')
   assert.equal(fs.readFileSync(path.join(dir, 'f')).subarray(0, 12).toString(), '111122223333')
   await new Promise<void>(resolve => file.close(() => resolve()))
 })
