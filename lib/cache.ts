@@ -146,36 +146,31 @@ export class CoreCache<C> {
 
   /** One more outside reference (corestore@5's refpool `increment`). */
   increment (id: string): void {
-    const entry = this.#entries.get(id)
-    if (entry === undefined) return
-    entry.refs++
-    this.#classify(id, entry)
+    this.#count(id, 'refs', 1)
   }
 
   /** One outside reference less (refpool `decrement`); a core nobody holds turns passive. */
   decrement (id: string): void {
-    const entry = this.#entries.get(id)
-    if (entry === undefined || entry.refs === 0) return
-    entry.refs--
-    this.#classify(id, entry)
-    if (entry.passive) this.trim()
+    if (this.#count(id, 'refs', -1)?.passive === true) this.trim()
   }
 
   /** A peer asked for the core: it is not evicted before `peerSettled`. */
   expectPeer (id: string): void {
-    const entry = this.#entries.get(id)
-    if (entry === undefined) return
-    entry.awaitingPeers++
-    this.#classify(id, entry)
+    this.#count(id, 'awaitingPeers', 1)
   }
 
   /** The core a peer asked for was handed to its stream (or could not be): it may be evicted now. */
   peerSettled (id: string): void {
+    if (this.#count(id, 'awaitingPeers', -1)?.awaitingPeers === 0) this.trim()
+  }
+
+  /** Moves one of an entry's counters by one (never below 0) and re-files it; null when nothing moved. */
+  #count (id: string, counter: 'refs' | 'awaitingPeers', delta: 1 | -1): Entry<C> | null {
     const entry = this.#entries.get(id)
-    if (entry === undefined || entry.awaitingPeers === 0) return
-    entry.awaitingPeers--
+    if (entry === undefined || entry[counter] + delta < 0) return null
+    entry[counter] += delta
     this.#classify(id, entry)
-    if (entry.awaitingPeers === 0) this.trim()
+    return entry
   }
 
   /** A block went to or came from a peer: a busy passive core becomes the most recently active. */

@@ -4,6 +4,7 @@
 // returns the coded error to deliver, or null.
 import { BLOCK_TOO_LARGE, describe, INVALID_ARGUMENT, INVALID_OPTIONS, INVALID_RANGE } from './errors'
 import type { CorestoreError } from './errors'
+import type { Codec } from './hypercore9'
 
 /** hypercore@9 refuses a block larger than this (index.js `_append`: "Individual blocks has be less than 8MB"). */
 export const MAX_BLOCK_BYTES = 8 * 1024 * 1024
@@ -18,13 +19,6 @@ const STRING_ENCODINGS = new Map<string, BufferEncoding>([
   ['ascii', 'ascii'], ['utf8', 'utf8'], ['utf-8', 'utf8'], ['hex', 'hex'], ['base64', 'base64'],
   ['ucs2', 'ucs2'], ['ucs-2', 'ucs2'], ['utf16le', 'utf16le'], ['utf16-le', 'utf16le']
 ])
-
-/** A value codec as hypercore@9 uses it: `codecs`' named ones carry their `name`. */
-export interface Codec {
-  readonly name?: string
-  encode (value: unknown): unknown
-  decode (buffer: Buffer): unknown
-}
 
 /** A block index (or a length): a whole number from 0 up to Number.MAX_SAFE_INTEGER. */
 export function checkIndex (what: string, value: unknown): CorestoreError | null {

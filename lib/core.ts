@@ -1,76 +1,59 @@
-import { Feed } from './hypercore'
+// The core the store hands out: hypercore@9 (through the boundary's HookedFeed: same files, same wire,
+// same callback API) whose callback methods also return a Promise when called without a callback,
+// and whose arguments are checked before hypercore sees them.
+import { HookedFeed } from './hypercore9'
+import type { Feed, FeedFiles, FeedHooks } from './hypercore9'
 import { checkBlocks, checkBytes, checkDownloadRange, checkIndex, checkOptionalIndex, checkOptions, checkRange, checkTruncateLength } from './core-checks'
-import type { Codec } from './core-checks'
 import { CORE_CLOSED, INVALID_ARGUMENT, NOT_WRITABLE, STORE_CLOSED } from './errors'
 import type { Callback, CorestoreError } from './errors'
 import { discoveryKey, toHex } from './keys'
-import type { CoreKeyFiles } from './key-files'
-import { containPeerErrors, guardOpen, noteOpenError, reloadState, stopWatching, watchOpenReads } from './core-state'
-import type { OpenReads } from './core-state'
-import { rememberWrittenNodes, writeVerifiedBlock } from './block-writes'
-import type { TreeNode } from './block-writes'
 
 /** hypercore@9's download selection, which `undownload` takes back; awaitable when no callback was given. */
 export type Download = object & PromiseLike<void> & { catch: Promise<void>['catch'] }
 
 const noop = (): void => {}
 
-/** hypercore@9's internal steps the Core hooks into (not in its typings). */
-interface FeedSteps {
-  _append (batch: unknown[], cb: Callback): void
-  _roots (index: number, cb: (err: Error | null, roots?: unknown[]) => void): void
-}
-const feedSteps = Feed.prototype as unknown as FeedSteps
-
-/**
- * What the store learns of each core it made, through one shared object rather than listeners and
- * closures per core. Each hook runs before the core's own listeners of the same event.
- */
-export interface CoreLifecycle {
-  /** The core opened ('ready'): its keys, length and discovery key are known. */
-  opened (core: Core): void
-  /** It failed to open ('error' before 'ready'); it is closed. */
-  failed (core: Core, err: Error): void
-  /** It closed ('close'). */
-  closed (core: Core): void
-  /** A peer started or stopped replicating it ('peer-add', 'peer-remove'). */
-  peersChanged (core: Core): void
-  /** Replicating to or from a peer failed (a block it could not read...): only that channel closed. */
-  peerFailed (core: Core, err: Error): void
-  /** A block went to or came from a peer ('upload', 'download'). */
-  active (core: Core): void
-  /** The core needs data and has no peer: channels closed while idle may be reopened. */
-  wantsPeers (core: Core): void
+/** What the store learns of each core it made (the boundary's hooks), and whether the store closed. */
+export interface CoreLifecycle extends FeedHooks {
   /** Whether the store that made it is closed: a closed core then says STORE_CLOSED, else CORE_CLOSED. */
   storeClosed (): boolean
 }
 
+/** The methods whose promise form is one wrapper: their argument check (the callback left out). */
+const CHECKS = {
+  get: args => checkIndex('block index', args[0]) ?? checkOptions('get options', optionsAt(args, 1)),
+  getBatch: args => checkRange(args[0], args[1]) ?? checkOptions('getBatch options', optionsAt(args, 2)),
+  head: args => checkOptions('head options', optionsAt(args, 0)),
+  update: args => checkUpdateOptions(optionsAt(args, 0)),
+  audit: () => null,
+  clear: args => {
+    const end = optionsAt(args, 1)
+    return checkIndex('start index', args[0]) ?? (end === undefined || end === null ? null : checkRange(args[0], end)) ?? checkOptions('clear options', optionsAt(args, 2))
+  },
+  destroyStorage: () => null,
+  signature: args => checkOptionalIndex('block index', optionsAt(args, 0)),
+  verify: args => checkIndex('block index', args[0]) ?? checkBytes('signature', args[1]),
+  rootHashes: args => checkIndex('block index', args[0]),
+  proof: args => checkIndex('block index', args[0]) ?? checkOptions('proof options', optionsAt(args, 1)),
+  put: args => checkIndex('block index', args[0]) ?? (typeof args[2] === 'object' && args[2] !== null ? null : INVALID_ARGUMENT('proof', args[2], 'a proof object')),
+  getBlockInfo: args => checkIndex('block index', args[0]),
+  flush: () => null,
+  finalize: () => null
+} satisfies Record<string, (args: unknown[]) => CorestoreError | null>
+
+type Wrapped = keyof typeof CHECKS
+
 /**
- * The Hypercore 9 core the store hands out: hypercore@9 itself (same files, same wire, same callback
- * API), whose keys come from the store, and whose callback methods return a Promise when called
- * without a callback. Those promises never raise an unhandled rejection: a legacy caller that
- * neither passes a callback nor awaits loses the error exactly as hypercore's own no-op did.
+ * The Hypercore 9 core the store hands out. Its promises never raise an unhandled rejection: a legacy
+ * caller that neither passes a callback nor awaits loses the error exactly as hypercore's own no-op did.
  */
-export class Core extends Feed {
-  // Set right after construction; hypercore starts opening inside its constructor, so `_open` defers.
-  #keyFiles: CoreKeyFiles | null = null
+export class Core extends HookedFeed {
   #readOnly = false
   #lifecycle: CoreLifecycle | null = null
-  readonly #openReads: OpenReads
-  #peersWantedAt = 0
   #storeId: string | null = null
 
-  constructor (keyFiles: CoreKeyFiles, key: Buffer | null, opts: Feed.Options, readOnly: boolean, lifecycle: CoreLifecycle) {
-    const openReads: OpenReads = { opened: false, failed: null, wrapped: [] }
-    super(name => {
-      if (name === 'key') return keyFiles.keyStorage
-      if (name === 'secret_key') return keyFiles.secretKeyStorage
-      return watchOpenReads(keyFiles.openFile(name), openReads)
-    }, key, opts)
-    this.#openReads = openReads
-    guardOpen(this, openReads)
-    rememberWrittenNodes(this)
-    this.#keyFiles = keyFiles
+  constructor (files: FeedFiles, key: Buffer | null, opts: Feed.Options, readOnly: boolean, lifecycle: CoreLifecycle) {
+    super(files, key, opts, lifecycle)
     this.#readOnly = readOnly
     this.#lifecycle = lifecycle
   }
@@ -79,118 +62,10 @@ export class Core extends Feed {
   get storeId (): string | null {
     // Computed once: the store asks on every block sent or received (its activity order).
     if (this.#storeId === null) {
-      const dkey = this.#keyFiles?.discoveryKey ?? null
+      const dkey = this.storeDiscoveryKey
       if (dkey !== null) this.#storeId = toHex(dkey)
     }
     return this.#storeId
-  }
-
-  override emit (event: string | symbol, ...args: any[]): boolean {
-    // hypercore emits from inside its constructor, before this class's fields exist.
-    const lifecycle = #lifecycle in this ? this.#lifecycle : null
-    if (lifecycle !== null) {
-      switch (event) {
-        case 'ready':
-          stopWatching(this.#openReads)
-          lifecycle.opened(this)
-          break
-        case 'error':
-          if (!this.opened) {
-            lifecycle.failed(this, args[0] as Error)
-            // Open errors reach whoever waits on ready(); with no listener they must not throw.
-            if (this.listenerCount('error') === 0) return false
-          }
-          break
-        case 'close':
-          lifecycle.closed(this)
-          break
-        case 'peer-add':
-          containPeerErrors(this, args[0], err => lifecycle.peerFailed(this, err))
-          lifecycle.peersChanged(this)
-          break
-        case 'peer-remove':
-          lifecycle.peersChanged(this)
-          // A serving peer closed a channel it thought idle while a read still waits: reopen it.
-          if (this.peers.length === 0 && (this as unknown as { _waiting: unknown[] })._waiting.length > 0) Core.#wantPeers(this)
-          break
-        case 'upload':
-        case 'download':
-          lifecycle.active(this)
-          break
-      }
-    }
-    return super.emit(event, ...args)
-  }
-
-  override _open (cb: Callback): void {
-    // Called from inside hypercore's constructor: the key files are ours from the next tick on.
-    process.nextTick(() => this.#resolveKeys(cb))
-  }
-
-  #resolveKeys (cb: Callback): void {
-    const keyFiles = this.#keyFiles as CoreKeyFiles
-    keyFiles.resolve((err, keys) => {
-      if (err || !keys) {
-        // hypercore would only say "No hypercore is stored here", and has opened no file yet (the key
-        // files closed themselves): fail with our coded error, and error whatever waits for the core.
-        const error = err ?? new Error('No keys')
-        this.writable = false
-        this.readable = false
-        ;(Feed.prototype as unknown as { _destroy: (err: Error) => void })._destroy.call(this, error)
-        return cb(error)
-      }
-      if (this.key === null) {
-        this.key = keys.publicKey
-        this.discoveryKey = discoveryKey(keys.publicKey)
-      }
-      super._open(cb)
-    })
-  }
-
-  /**
-   * hypercore@9 opens a core one block shorter when it cannot read its root nodes, and reads some
-   * files treating any error as "not there". An I/O error while opening fails the open instead (the
-   * core can be asked for again); a node that is really missing keeps hypercore's own recovery.
-   */
-  _roots (index: number, cb: (err: Error | null, roots?: unknown[]) => void): void {
-    const reads = this.#openReads
-    if (!reads.opened && reads.failed !== null) return process.nextTick(cb, reads.failed)
-    feedSteps._roots.call(this, index, (err, roots) => {
-      noteOpenError(reads, err)
-      cb(err, roots)
-    })
-  }
-
-  /** A verified block from a peer: its tree nodes written in runs and remembered (see block-writes.ts). */
-  _writeAfterHook (index: number, data: Buffer | null, nodes: TreeNode[], sig: { index: number, signature: Buffer } | null, from: unknown, cb: (err: Error | null) => void): void {
-    writeVerifiedBlock(this, index, data, nodes, sig, from, cb)
-  }
-
-  /** An append whose writes failed leaves the state that is on disk, not hypercore's advanced one. */
-  _append (batch: unknown[], cb: Callback): void {
-    if (!this.opened || !this.writable) return feedSteps._append.call(this, batch, cb)
-    feedSteps._append.call(this, batch, err => err ? this.#recover(err, cb) : cb(null))
-  }
-
-  /**
-   * A read that needs a peer, on a core that has none: the store may reopen channels a serving peer
-   * closed while they were idle (at most once a second, so a peer that keeps refusing costs little).
-   */
-  static #wantPeers (core: Core): void {
-    // hypercore calls download() from inside its constructor, before this class's fields exist.
-    if (!(#peersWantedAt in core) || !core.opened || core.writable || core.peers.length > 0) return
-    const now = Date.now()
-    if (now - core.#peersWantedAt < 1000) return
-    core.#peersWantedAt = now
-    core.#lifecycle?.wantsPeers(core)
-  }
-
-  /** Reloads the state from the files after a failed write; a core whose files cannot be read closes. */
-  #recover (err: Error, cb: Callback): void {
-    reloadState(this, reloadErr => {
-      if (reloadErr === null) return cb(err)
-      super.close(() => cb(err))
-    })
   }
 
   override ready (cb: Callback): void
@@ -211,7 +86,7 @@ export class Core extends Feed {
   override append (data: unknown, cb: Callback<number>): void
   override append (data: unknown): Promise<number>
   override append (data: unknown, cb?: Callback<number>): Promise<number> | void {
-    const err = Core.#closedError(this) ?? checkBlocks(data, (this as unknown as { _codec: Codec })._codec)
+    const err = Core.#closedError(this) ?? checkBlocks(data, this.codec)
     if (err !== null) return fail(err, cb)
     if (this.#readOnly && this.key !== null) return fail(this.#notWritable('was opened read-only (writable: false)'), cb)
     if (this.opened) {
@@ -231,38 +106,30 @@ export class Core extends Feed {
   override get (index: number, opts: Feed.GetOptions | null | undefined, cb: Callback<any>): symbol
   override get (index: number, opts?: Feed.GetOptions | null): Promise<any>
   override get (...args: unknown[]): Promise<any> | symbol {
-    const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ?? checkOptions('get options', optionsAt(args, 1))
-    if (err !== null) return failCall(args, err, Symbol('hypercore-get'))
-    if (this.opened && !this.has(args[0] as number)) Core.#wantPeers(this)
-    return call<any>(args, a => super.get(...(a as [number])))
+    return this.#wrap('get', args, Symbol('hypercore-get'), () => {
+      if (this.opened && !this.has(args[0] as number)) this.wantPeers()
+    })
   }
 
   override getBatch (start: number, end: number, cb: Callback<any[]>): void
   override getBatch (start: number, end: number, opts: Feed.GetBatchOptions | null | undefined, cb: Callback<any[]>): void
   override getBatch (start: number, end: number, opts?: Feed.GetBatchOptions | null): Promise<any[]>
   override getBatch (...args: unknown[]): Promise<any[]> | void {
-    const err = Core.#closedError(this) ?? checkRange(args[0], args[1]) ?? checkOptions('getBatch options', optionsAt(args, 2))
-    if (err !== null) return failCall(args, err, undefined)
-    return call<any[]>(args, a => super.getBatch(...(a as [number, number])))
+    return this.#wrap('getBatch', args)
   }
 
   override head (cb: Callback<any>): void
   override head (opts: Feed.HeadOptions | null | undefined, cb: Callback<any>): void
   override head (opts?: Feed.HeadOptions | null): Promise<any>
   override head (...args: unknown[]): Promise<any> | void {
-    const err = Core.#closedError(this) ?? checkOptions('head options', optionsAt(args, 0))
-    if (err !== null) return failCall(args, err, undefined)
-    return call<any>(args, a => super.head(...a))
+    return this.#wrap('head', args)
   }
 
   override update (cb: Callback): void
   override update (minLengthOrOpts: number | Feed.UpdateOptions | null | undefined, cb: Callback): void
   override update (minLengthOrOpts?: number | Feed.UpdateOptions | null): Promise<void>
   override update (...args: unknown[]): Promise<void> | void {
-    const err = Core.#closedError(this) ?? checkUpdateOptions(optionsAt(args, 0))
-    if (err !== null) return failCall(args, err, undefined)
-    Core.#wantPeers(this)
-    return call<void>(args, a => super.update(...a))
+    return this.#wrap('update', args, undefined, () => this.wantPeers())
   }
 
   override download (cb: Callback): object
@@ -271,7 +138,7 @@ export class Core extends Feed {
   override download (...args: unknown[]): object {
     // hypercore's constructor selects every block of a non-sparse core and drops what this returns:
     // that selection needs no promise (nor its handlers and bound methods, kept as long as the core).
-    if (!(#keyFiles in this)) return super.download(...args)
+    if (!this.constructed) return super.download(...args)
     const err = Core.#closedError(this) ?? checkDownloadRange(optionsAt(args, 0))
     if (err !== null) {
       // An empty selection: undownload() finds nothing to cancel in it.
@@ -280,7 +147,7 @@ export class Core extends Feed {
       promise.catch(noop)
       return thenable({}, promise)
     }
-    Core.#wantPeers(this)
+    this.wantPeers()
     if (args.some(a => typeof a === 'function')) return super.download(...args)
     // The selection must stay the return value: hypercore and its users pass it to undownload().
     let selection: object = {}
@@ -308,10 +175,8 @@ export class Core extends Feed {
 
   override audit (cb: Callback<{ valid: number, invalid: number }>): void
   override audit (): Promise<{ valid: number, invalid: number }>
-  override audit (cb?: Callback<{ valid: number, invalid: number }>): Promise<{ valid: number, invalid: number }> | void {
-    const err = Core.#closedError(this)
-    if (err !== null) return fail(err, cb)
-    return settle(done => super.audit(done), cb)
+  override audit (...args: unknown[]): Promise<{ valid: number, invalid: number }> | void {
+    return this.#wrap('audit', args)
   }
 
   override clear (start: number, cb: Callback): void
@@ -319,15 +184,7 @@ export class Core extends Feed {
   override clear (start: number, end: number | null | undefined, opts: Feed.ClearOptions | null | undefined, cb: Callback): void
   override clear (start: number, end?: number | null, opts?: Feed.ClearOptions | null): Promise<void>
   override clear (...args: unknown[]): Promise<void> | void {
-    const end = optionsAt(args, 1)
-    const err = Core.#closedError(this) ?? checkIndex('start index', args[0]) ??
-      (end === undefined || end === null ? null : checkRange(args[0], end)) ?? checkOptions('clear options', optionsAt(args, 2))
-    if (err !== null) return failCall(args, err, undefined)
-    return call<void>(args, a => {
-      const cb = a[a.length - 1] as Callback
-      const clear = Feed.prototype.clear as (...args: unknown[]) => void
-      return clear.apply(this, [...a.slice(0, -1), (err: Error | null) => err ? this.#recover(err, cb) : cb(null)])
-    })
+    return this.#wrap('clear', args)
   }
 
   override truncate (length: number, cb: Callback): void
@@ -340,89 +197,77 @@ export class Core extends Feed {
       if (err) return done(err)
       const tooLong = checkTruncateLength(length, this.length)
       if (tooLong !== null) return done(tooLong)
-      super.truncate(length, (err: Error | null) => {
-        if (err) return this.#recover(err, done)
-        // hypercore@9 forgets to move the index the next append reports.
-        ;(this as unknown as { _seq: number })._seq = this.length
-        done(null)
-      })
+      super.truncate(length, done)
     }), cb)
   }
 
   override destroyStorage (cb: Callback): void
   override destroyStorage (): Promise<void>
-  override destroyStorage (cb?: Callback): Promise<void> | void {
-    const err = Core.#closedError(this)
-    if (err !== null) return fail(err, cb)
-    return settle<void>(done => super.destroyStorage(done), cb)
+  override destroyStorage (...args: unknown[]): Promise<void> | void {
+    return this.#wrap('destroyStorage', args)
   }
 
   override signature (cb: Callback<Feed.Signature>): void
   override signature (index: number, cb: Callback<Feed.Signature>): void
   override signature (index?: number): Promise<Feed.Signature>
   override signature (...args: unknown[]): Promise<Feed.Signature> | void {
-    const err = Core.#closedError(this) ?? checkOptionalIndex('block index', optionsAt(args, 0))
-    if (err !== null) return failCall(args, err, undefined)
-    return call<Feed.Signature>(args, a => super.signature(...(a as [number])))
+    return this.#wrap('signature', args)
   }
 
   override verify (index: number, signature: Buffer, cb: Callback<boolean>): void
   override verify (index: number, signature: Buffer): Promise<boolean>
   override verify (...args: unknown[]): Promise<boolean> | void {
-    const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ?? checkBytes('signature', args[1])
-    if (err !== null) return failCall(args, err, undefined)
-    return call<boolean>(args, a => super.verify(...(a as [number, Buffer])))
+    return this.#wrap('verify', args)
   }
 
   override rootHashes (index: number, cb: Callback<Feed.Node[]>): void
   override rootHashes (index: number): Promise<Feed.Node[]>
   override rootHashes (...args: unknown[]): Promise<Feed.Node[]> | void {
-    const err = Core.#closedError(this) ?? checkIndex('block index', args[0])
-    if (err !== null) return failCall(args, err, undefined)
-    return call<Feed.Node[]>(args, a => super.rootHashes(...(a as [number])))
+    return this.#wrap('rootHashes', args)
   }
 
   override proof (index: number, cb: Callback<Feed.Proof>): void
   override proof (index: number, opts: Feed.ProofOptions | null | undefined, cb: Callback<Feed.Proof>): void
   override proof (index: number, opts?: Feed.ProofOptions | null): Promise<Feed.Proof>
   override proof (...args: unknown[]): Promise<Feed.Proof> | void {
-    const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ?? checkOptions('proof options', optionsAt(args, 1))
-    if (err !== null) return failCall(args, err, undefined)
-    return call<Feed.Proof>(args, a => super.proof(...(a as [number])))
+    return this.#wrap('proof', args)
   }
 
   override put (index: number, data: unknown, proof: Feed.Proof, cb: Callback): void
   override put (index: number, data: unknown, proof: Feed.Proof): Promise<void>
   override put (...args: unknown[]): Promise<void> | void {
-    const proof = args[2]
-    const err = Core.#closedError(this) ?? checkIndex('block index', args[0]) ??
-      (typeof proof === 'object' && proof !== null ? null : INVALID_ARGUMENT('proof', proof, 'a proof object'))
-    if (err !== null) return failCall(args, err, undefined)
-    return call<void>(args, a => super.put(...(a as [number, unknown, unknown])))
+    return this.#wrap('put', args)
   }
 
   override getBlockInfo (index: number, cb: Callback<Feed.BlockInfo>): void
   override getBlockInfo (index: number): Promise<Feed.BlockInfo>
   override getBlockInfo (...args: unknown[]): Promise<Feed.BlockInfo> | void {
-    const err = Core.#closedError(this) ?? checkIndex('block index', args[0])
-    if (err !== null) return failCall(args, err, undefined)
-    return call<Feed.BlockInfo>(args, a => super.getBlockInfo(...(a as [number])))
+    return this.#wrap('getBlockInfo', args)
   }
 
   override flush (cb: Callback): void
   override flush (): Promise<void>
-  override flush (cb?: Callback): Promise<void> | void {
-    const err = Core.#closedError(this)
-    if (err !== null) return fail(err, cb)
-    return settle<void>(done => super.flush(done), cb)
+  override flush (...args: unknown[]): Promise<void> | void {
+    return this.#wrap('flush', args)
   }
 
   override finalize (cb: Callback): void
   override finalize (): Promise<void>
-  override finalize (cb?: Callback): Promise<void> | void {
-    const err = Core.#closedError(this)
-    if (err !== null) return fail(err, cb)
-    return settle<void>(done => super.finalize(done), cb)
+  override finalize (...args: unknown[]): Promise<void> | void {
+    return this.#wrap('finalize', args)
+  }
+
+  /**
+   * One method of the table: fails with why the core cannot be used or why its arguments are bad
+   * (a callback call then returns `returned`), else runs `before` and hypercore's method, calling back
+   * or settling the returned promise.
+   */
+  #wrap (method: Wrapped, args: unknown[], returned: unknown = undefined, before?: () => void): any {
+    const err = Core.#closedError(this) ?? CHECKS[method](args)
+    if (err !== null) return failCall(args, err, returned)
+    if (before !== undefined) before()
+    const run = HookedFeed.prototype[method] as (...args: unknown[]) => unknown
+    return call(args, a => run.apply(this, a))
   }
 
   /**

@@ -1,14 +1,15 @@
 // The public class: the corestore@5 API and today's names for it, over one store root and one view.
 import { EventEmitter } from 'events'
-import type { Feed, ProtocolStream } from './hypercore'
 import type { Core } from './core'
 import { STORE_CLOSED } from './errors'
 import type { Callback } from './errors'
+import type { Feed, ProtocolStream } from './hypercore9'
 import { randomBytes, toHex } from './keys'
 import type { KeyPair } from './keys'
+import type { InnerCorestore, RefPool } from './legacy'
+import { withCallback } from './promises'
 import type { ReplicationOptions } from './replication'
-import { InnerCorestore } from './inner'
-import type { RefPool } from './refpool'
+import { StoreRoot } from './root'
 import type { RootEvents, StoreOptions } from './root'
 import type { StorageFunction } from './storage'
 import { childView, namedKeyPair, parseDefaultRequest, parseGetRequest, peekRequest, rootView } from './view'
@@ -36,11 +37,11 @@ class Corestore extends EventEmitter {
   declare static readonly errors: typeof import('./errors')
   declare static readonly CorestoreError: typeof import('./errors').CorestoreError
   /** The discovery keys stored in a folder (or one namespace of it), without opening the store. */
-  declare static readonly listStoredCores: typeof import('./inspect').listStoredCores
+  declare static readonly listStoredCores: typeof import('./storage/inspect').listStoredCores
   /** One stored core as its files describe it, without opening the store. */
-  declare static readonly describeStoredCore: typeof import('./inspect').describeStoredCore
+  declare static readonly describeStoredCore: typeof import('./storage/inspect').describeStoredCore
   /** Every core of a store folder, described from its files, without opening the store. */
-  declare static readonly inspectStoreFolder: typeof import('./inspect').inspectStoreFolder
+  declare static readonly inspectStoreFolder: typeof import('./storage/inspect').inspectStoreFolder
   /** A folder's `master_key`: null when it has none, INVALID_MASTER_KEY when it is not 32 bytes. */
   declare static readonly readStoredMasterKey: (directory: string) => Promise<Buffer | null>
   /** A 32-byte key from a Buffer, 64 hex characters or 52 z-base-32 characters; INVALID_KEY otherwise. */
@@ -57,7 +58,7 @@ class Corestore extends EventEmitter {
   /** corestore@5 compatibility: the store behind a view. */
   readonly store: Corestore
 
-  readonly #root: InnerCorestore
+  readonly #root: StoreRoot
   readonly #view: View
   readonly #parent: Corestore | null
   /** The cores this view asked for, by hex discovery key. */
@@ -68,27 +69,28 @@ class Corestore extends EventEmitter {
 
   constructor (storage: string | StorageFunction, opts?: CorestoreOptions)
   /** @internal A view of an existing store: a namespace or session of `parent`. */
-  constructor (root: InnerCorestore, view: View, parent: Corestore)
-  constructor (storage: string | StorageFunction | InnerCorestore, opts: CorestoreOptions | View = {}, parent: Corestore | null = null) {
+  constructor (root: StoreRoot, view: View, parent: Corestore)
+  constructor (storage: string | StorageFunction | StoreRoot, opts: CorestoreOptions | View = {}, parent: Corestore | null = null) {
     super()
     this.setMaxListeners(0)
     this.store = this
     const legacyInner = (opts as { inner?: unknown } | null)?.inner
-    if (storage instanceof InnerCorestore) {
+    // corestore@5 made its namespaces as new Corestore(storage, { inner, parent, name }).
+    const innerRoot = legacyInner === undefined || legacyInner === null ? null : legacy().rootOfInner(legacyInner)
+    if (storage instanceof StoreRoot) {
       this.#root = storage
       this.#view = opts as View
       this.#parent = parent
       this.storage = (parent as Corestore).storage
-    } else if (legacyInner instanceof InnerCorestore) {
-      // corestore@5 made its namespaces as new Corestore(storage, { inner, parent, name }).
-      const legacy = opts as { name?: unknown, parent?: unknown }
-      this.#root = legacyInner
-      this.#view = rootView({ name: legacy.name })
-      this.#parent = legacy.parent instanceof Corestore ? legacy.parent : null
+    } else if (innerRoot !== null) {
+      const named = opts as { name?: unknown, parent?: unknown }
+      this.#root = innerRoot
+      this.#view = rootView({ name: named.name })
+      this.#parent = named.parent instanceof Corestore ? named.parent : null
       this.storage = storage as string | StorageFunction
     } else {
       const storeOpts = opts as CorestoreOptions
-      this.#root = new InnerCorestore(storage, storeOpts)
+      this.#root = new StoreRoot(storage, storeOpts)
       this.#view = rootView(storeOpts)
       this.#parent = null
       this.storage = storage as string | StorageFunction
@@ -110,7 +112,7 @@ class Corestore extends EventEmitter {
    * closing the view or session that got them.
    */
   get cache (): RefPool<Feed> {
-    return this.#root.cache
+    return this.inner.cache
   }
 
   /**
@@ -119,7 +121,7 @@ class Corestore extends EventEmitter {
    * store's own API instead: `createKeyPair`, `replicate`, `get`, `session`.
    */
   get inner (): InnerCorestore {
-    return this.#root
+    return legacy().innerOf(this.#root)
   }
 
   get opened (): boolean {
@@ -194,7 +196,7 @@ class Corestore extends EventEmitter {
   list (): Map<string, Core> {
     const list = new Map(this.#opened)
     if (this.#parent !== null) return list
-    for (const core of this.#root.foreignCores()) {
+    for (const core of this.#root.outsideCores()) {
       if (core.discoveryKey !== null) list.set(toHex(core.discoveryKey), core as Core)
     }
     return list
@@ -251,12 +253,9 @@ class Corestore extends EventEmitter {
   }
 }
 
-function withCallback (promise: Promise<void>, cb: Callback | undefined): Promise<void> | void {
-  if (typeof cb !== 'function') {
-    promise.catch(() => {})
-    return promise
-  }
-  promise.then(() => cb(null), err => cb(err))
+/** The corestore@5 adapter (lib/legacy/), loaded the first time a client reaches for it. */
+function legacy (): typeof import('./legacy') {
+  return require('./legacy') as typeof import('./legacy')
 }
 
 namespace Corestore {
@@ -269,16 +268,16 @@ namespace Corestore {
   export type StorageFunction = import('./storage').StorageFunction
   export type CorestoreError = import('./errors').CorestoreError
   export type ErrorCode = import('./errors').ErrorCode
-  export type StoredCore = import('./inspect').StoredCore
-  export type StoreInspection = import('./inspect').StoreInspection
-  export type ListOptions = import('./inspect').ListOptions
-  export type InspectOptions = import('./inspect').InspectOptions
+  export type StoredCore = import('./storage/inspect').StoredCore
+  export type StoreInspection = import('./storage/inspect').StoreInspection
+  export type ListOptions = import('./storage/inspect').ListOptions
+  export type InspectOptions = import('./storage/inspect').InspectOptions
   /** @deprecated corestore@5's `store.inner`; see `Corestore#inner`. */
-  export type InnerCorestore = import('./inner').InnerCorestore
+  export type InnerCorestore = import('./legacy').InnerCorestore
   /** @deprecated corestore@5's refpool `store.cache`; see `Corestore#cache`. */
-  export type RefPool = import('./refpool').RefPool<Feed>
+  export type RefPool = import('./legacy').RefPool<Feed>
   /** @deprecated An entry of corestore@5's refpool. */
-  export type RefPoolEntry = import('./refpool').RefPoolEntry<Feed>
+  export type RefPoolEntry = import('./legacy').RefPoolEntry<Feed>
 }
 
 export { Corestore }

@@ -28,12 +28,18 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'BLOCK_TOO_LARGE'
   | 'CORE_CLOSED'
+  // what a core's files or the package's install did not give
+  | 'KEYS_UNRESOLVED'
+  | 'NO_SECRET_KEY'
+  | 'SHORT_READ'
+  | 'DEPENDENCY_MISSING'
   // reading store folders without opening them
   | 'STORE_FOLDER_NOT_FOUND'
   | 'NOT_A_STORE'
   | 'STORAGE_NOT_LISTABLE'
   // networking (lib/swarm.ts) and the command-line tool
   | 'BOOTSTRAP_UNREACHABLE'
+  | 'SWARM_CLOSED'
   | 'USAGE'
   | 'COMMAND_UNAVAILABLE'
   | 'AUDIT_FAILED'
@@ -133,6 +139,25 @@ export const BLOCK_TOO_LARGE = (bytes: number, max: number): CorestoreError =>
 export const CORE_CLOSED = (): CorestoreError =>
   new CorestoreError('CORE_CLOSED', 'This core is closed')
 
+/** A core whose key files could not be resolved: its files were opened too early, or gave no keys. */
+export const KEYS_UNRESOLVED = (detail: string): CorestoreError =>
+  new CorestoreError('KEYS_UNRESOLVED', detail)
+
+/** What hypercore reads from a core's `secret_key` when the store hands it none (it opens read-only). */
+export const NO_SECRET_KEY = (): CorestoreError =>
+  new CorestoreError('NO_SECRET_KEY', 'No secret key')
+
+/** A file ended before the bytes asked for (random-access-file's message, with a code). */
+export const SHORT_READ = (message = 'Could not satisfy length'): CorestoreError =>
+  new CorestoreError('SHORT_READ', message)
+
+export const DEPENDENCY_MISSING = (detail: string): CorestoreError =>
+  new CorestoreError('DEPENDENCY_MISSING', detail)
+
+/** A bad argument that corestore@5 reported as a TypeError: it stays one, with a code. */
+export const INVALID_ARGUMENT_TYPE = (what: string, got: unknown, expected: string): CorestoreTypeError =>
+  typeError('INVALID_ARGUMENT', `Invalid ${what}: got ${describe(got)}, expected ${expected}`)
+
 export const STORE_FOLDER_NOT_FOUND = (directory: string): CorestoreError =>
   new CorestoreError('STORE_FOLDER_NOT_FOUND', `No such folder: ${directory}`)
 
@@ -144,6 +169,9 @@ export const STORAGE_NOT_LISTABLE = (storage: unknown): CorestoreError =>
 
 export const BOOTSTRAP_UNREACHABLE = (detail: string): CorestoreError =>
   new CorestoreError('BOOTSTRAP_UNREACHABLE', detail)
+
+export const SWARM_CLOSED = (): CorestoreError =>
+  new CorestoreError('SWARM_CLOSED', 'The swarm is closed')
 
 /** Bad command-line arguments (the tool exits 2). */
 export const USAGE = (message: string): CorestoreError => new CorestoreError('USAGE', message)

@@ -8,9 +8,9 @@
 /// <reference path="../types/hypercore/index.d.ts" preserve="true" />
 import { Corestore } from './corestore'
 import * as errors from './errors'
-import { describeStoredCore, inspectStoreFolder, listStoredCores } from './inspect'
+import { describeStoredCore, inspectStoreFolder, listStoredCores } from './storage/inspect'
 import { discoveryKey, parseKey, toZ32 } from './keys'
-import { readStoredMasterKey } from './master-key'
+import { readStoredMasterKey } from './storage/master-key'
 
 Object.assign(Corestore, {
   errors,

@@ -1,8 +1,8 @@
 // Replication streams: created (or adopted, or piped over a raw socket), tracked, and given every
 // core the store shares. Cores come from a CoreSource; this module never touches storage.
 import type { Duplex } from 'stream'
-import { ProtocolStream } from './hypercore'
-import type { Feed } from './hypercore'
+import { HYPERCORE_MAX_REQUESTS, openedLocally, ProtocolStream, replicatesOver, setRequestBudget, streamChannels, channelPeer } from './hypercore9'
+import type { Feed } from './hypercore9'
 import { INVALID_OPTIONS, NO_INITIATOR } from './errors'
 import { peersLog, short } from './log'
 
@@ -20,8 +20,6 @@ export interface CoreSource {
    * now replicates it (false: the stream ended, or the peer failed the capability check).
    */
   openForPeer (discoveryKey: Buffer, cb: (core: Feed | null, settled: (attached: boolean) => void) => void): void
-  /** Every core the store loads from now on is reported here once it opened. */
-  on (event: 'core-open', listener: (core: Feed) => void): unknown
 }
 
 /** replicate()'s arguments, resolved: the initiator, the options, and the stream to use or to pipe. */
@@ -42,14 +40,6 @@ interface TrackedStream {
   maxRequests: number
 }
 
-/** What hypercore-protocol@8's channelizer holds: each channel's handlers are hypercore's Peer. */
-interface Channels {
-  created: Map<string, { handlers: { maxRequests?: unknown, urgentRequests?: unknown } | null }>
-}
-
-/** hypercore@9's own requests in flight per peer. */
-const HYPERCORE_MAX_REQUESTS = 16
-
 /**
  * Requests in flight per peer, by how many cores share the stream. hypercore@9 keeps 16 per peer,
  * right for one large core over a slow link; with many cores on one stream that many requests per
@@ -62,7 +52,7 @@ export function requestsPerPeer (cores: number): number {
   return 4
 }
 
-/** The open replication streams of one store: every core loaded later joins each of them. */
+/** The open replication streams of one store: every core it attaches (each core that opens) joins each of them. */
 export class Replicator {
   readonly #streams = new Set<TrackedStream>()
   readonly #source: CoreSource
@@ -73,7 +63,6 @@ export class Replicator {
   constructor (source: CoreSource, defaults: ReplicationOptions) {
     this.#source = source
     this.#defaults = defaults
-    source.on('core-open', core => this.attach(core))
   }
 
   /** How many streams are open. */
@@ -153,7 +142,7 @@ export class Replicator {
         if (opts.maxRequests === undefined) tuneRequests(tracked, core)
       }
       // hypercore closes the channel of a peer whose capability does not prove it knows the key.
-      if (settled !== undefined) settled(!err && !stream.destroyed && core.peers.some(peer => peer.stream.stream === stream))
+      if (settled !== undefined) settled(!err && !stream.destroyed && replicatesOver(core, stream))
     })
   }
 
@@ -171,22 +160,17 @@ export class Replicator {
  * stream, so attaching stays O(1) per core on average).
  */
 function tuneRequests (tracked: TrackedStream, core: Feed): void {
-  const channels = (tracked.stream as unknown as { channelizer?: Channels }).channelizer?.created
-  if (channels === undefined) return
-  const budget = requestsPerPeer(channels.size)
-  const apply = (handlers: { maxRequests?: unknown, urgentRequests?: unknown } | null | undefined): void => {
-    if (handlers === null || handlers === undefined || typeof handlers.maxRequests !== 'number') return
-    handlers.maxRequests = budget
-    // As hypercore derives it from maxRequests.
-    handlers.urgentRequests = budget + 16
-  }
+  const channels = streamChannels(tracked.stream)
+  if (channels === null) return
+  const budget = requestsPerPeer(channels.count)
   if (budget !== tracked.maxRequests) {
     tracked.maxRequests = budget
-    for (const channel of channels.values()) apply(channel.handlers)
+    for (const peer of channels.peers()) setRequestBudget(peer, budget)
     return
   }
   if (budget === HYPERCORE_MAX_REQUESTS || core.discoveryKey === null) return
-  apply(channels.get(core.discoveryKey.toString('hex'))?.handlers)
+  const peer = channelPeer(tracked.stream, core.discoveryKey.toString('hex'))
+  if (peer !== null) setRequestBudget(peer, budget)
 }
 
 /** Pipes a protocol stream through a raw duplex; either ending destroys the other. */
@@ -229,11 +213,6 @@ function startLookup (stream: ProtocolStream, dkey: Buffer): { done: (served: bo
       return !current.served
     }
   }
-}
-
-function openedLocally (stream: ProtocolStream, dkey: Buffer): boolean {
-  const channel = stream.channelizer?.getChannel(dkey)
-  return channel !== null && channel !== undefined && channel.localId > -1
 }
 
 /** Something that can carry a hypercore-protocol stream: a TCP socket, a Hyperswarm connection. */

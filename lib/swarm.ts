@@ -11,9 +11,9 @@ import { EventEmitter } from 'events'
 import type { Duplex } from 'stream'
 import hyperswarm = require('hyperswarm')
 import dht = require('@hyperswarm/dht')
-import { ProtocolStream } from './hypercore'
+import { ProtocolStream } from './hypercore9'
 import type { Corestore } from './corestore'
-import { BOOTSTRAP_UNREACHABLE, INVALID_OPTIONS } from './errors'
+import { BOOTSTRAP_UNREACHABLE, INVALID_OPTIONS, SWARM_CLOSED } from './errors'
 import { parseKey, toHex } from './keys'
 
 /** What a swarm needs of a store: `replicate(socket, opts)`, as Corestore has it. */
@@ -130,7 +130,7 @@ export class StoreSwarm extends EventEmitter {
   join (discoveryKey: Buffer | Uint8Array | string): Promise<void> {
     const key = parseKey(discoveryKey, 'discoveryKey')
     return this.#pending<void>((resolve, reject) => {
-      if (this.closed) return reject(new Error('The swarm is closed'))
+      if (this.closed) return reject(SWARM_CLOSED())
       this.swarm.join(key, this.#join, err => err ? reject(err) : resolve())
     })
   }
@@ -156,7 +156,7 @@ export class StoreSwarm extends EventEmitter {
   /** Leaves every topic, closes every connection and the swarm's sockets. The store stays open. */
   close (): Promise<void> {
     if (this.#closing === null) {
-      for (const fail of this.#failures) fail(new Error('The swarm is closed'))
+      for (const fail of this.#failures) fail(SWARM_CLOSED())
       for (const stream of this.#streams) stream.destroy()
       this.#closing = new Promise(resolve => this.swarm.destroy(() => resolve()))
     }

@@ -1,6 +1,6 @@
 // A view of a store (the root view, a namespace, a session) as a small record, and the pure parsing
 // of what its `get` and `default` are asked: the result is a new value that nothing rewrites.
-import type { Feed } from './hypercore'
+import type { Feed } from './hypercore9'
 import { checkCoreOptions } from './core-checks'
 import { INVALID_NAME, INVALID_OPTIONS } from './errors'
 import { deriveKeyPair, discoveryKey, parseKey, parseKeyPair, parseMasterKey, randomBytes } from './keys'

@@ -5,8 +5,9 @@ import path = require('path')
 import ram = require('random-access-memory')
 import type RandomAccessStorage = require('random-access-storage')
 import Corestore = require('../lib')
-import { encodeNodes, nodeRuns } from '../lib/block-writes'
-import type { TreeNode } from '../lib/block-writes'
+import { nodeRuns } from '../lib/hypercore9/block-writes'
+import { encodeNodes } from '../lib/storage/hypercore-files'
+import type { TreeNode } from '../lib/storage/hypercore-files'
 import { CORESTORE_5, blocks as storedBlocks, ready as feedReady } from './helpers/interop'
 import { FaultyFolder } from './helpers/faulty-storage'
 import { MASTER_KEY, replicateStores, tmpdir } from './helpers/store'

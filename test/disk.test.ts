@@ -4,11 +4,11 @@ import fs = require('fs')
 import path = require('path')
 import raf = require('random-access-file')
 import Corestore = require('../lib')
-import { describeStoredCore, inNamespace, inspectStoreFolder, listStoredCores } from '../lib/inspect'
-import { readStoredMasterKey } from '../lib/master-key'
-import type { StoredCore } from '../lib/inspect'
+import { describeStoredCore, inNamespace, inspectStoreFolder, listStoredCores } from '../lib/storage/inspect'
+import { readStoredMasterKey } from '../lib/storage/master-key'
+import type { StoredCore } from '../lib/storage/inspect'
 import { deriveKeyPair, discoveryKey, randomBytes } from '../lib/keys'
-import { coreRoot } from '../lib/layout'
+import { coreRoot } from '../lib/storage/layout'
 import { MASTER_KEY, rejection, snapshotFolder, tmpdir } from './helpers/store'
 
 const DEFAULT_DKEY = '7e0360c21d822b848c7a981b0a0c5441045960c44cf0dd33bea11a7c33a945ff'

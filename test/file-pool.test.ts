@@ -6,7 +6,7 @@ import path = require('path')
 import ram = require('random-access-memory')
 import type RandomAccessStorage = require('random-access-storage')
 import Corestore = require('../lib')
-import { FilePool } from '../lib/file-pool'
+import { FilePool } from '../lib/storage/file-pool'
 import { MASTER_KEY, openFds, tmpdir } from './helpers/store'
 
 test('a folder store holds at most maxOpenFiles descriptors, however many cores are loaded, and every block stays readable', { timeout: 300_000 }, async t => {

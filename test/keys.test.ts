@@ -2,7 +2,7 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import z32 = require('z32')
 import { deriveKeyPair, discoveryKey, parseKey, parseKeyPair, parseMasterKey } from '../lib/keys'
-import { decodeName, encodeName } from '../lib/name-codec'
+import { decodeName, encodeName } from '../lib/storage/name-codec'
 import { MASTER_KEY, thrown } from './helpers/store'
 
 // DESIGN.md: master key = 32 bytes of 0x07.

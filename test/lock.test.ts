@@ -6,7 +6,7 @@ import path = require('path')
 import readline = require('readline')
 import raf = require('random-access-file')
 import Corestore = require('../lib')
-import { inspectStoreFolder } from '../lib/inspect'
+import { inspectStoreFolder } from '../lib/storage/inspect'
 import { rejection, tmpdir } from './helpers/store'
 
 const ENTRY = path.join(__dirname, '..', 'lib')

@@ -5,8 +5,8 @@ import path = require('path')
 import raf = require('random-access-file')
 import ram = require('random-access-memory')
 import Corestore = require('../lib')
-import { loadOrCreateMasterKey } from '../lib/master-key'
-import { resolveStorage } from '../lib/storage'
+import { loadOrCreateMasterKey } from '../lib/storage/master-key'
+import { resolveStorage } from '../lib/storage/resolve'
 import { listFiles, MASTER_KEY, rejection, thrown, tmpdir } from './helpers/store'
 
 const DEFAULT_DKEY = '7e0360c21d822b848c7a981b0a0c5441045960c44cf0dd33bea11a7c33a945ff'

@@ -2,12 +2,12 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import ram = require('random-access-memory')
 import RandomAccessStorage = require('random-access-storage')
-import { CoreKeyFiles } from '../../lib/key-files'
-import type { DeriveFunction, KeySource, ResolvedKeys } from '../../lib/key-files'
+import { CoreKeyFiles } from '../../lib/storage/key-files'
+import type { DeriveFunction, KeySource, ResolvedKeys } from '../../lib/storage/key-files'
 import { deriveKeyPair, discoveryKey, toHex } from '../../lib/keys'
 import type { KeyPair } from '../../lib/keys'
-import { coreFile, coreRoot } from '../../lib/layout'
-import { decodeName, encodeName } from '../../lib/name-codec'
+import { coreFile, coreRoot } from '../../lib/storage/layout'
+import { decodeName, encodeName } from '../../lib/storage/name-codec'
 import { MASTER_KEY } from '../helpers/store'
 
 /** Tests that wait on events: a missing event fails the test instead of hanging the run. */

@@ -1,7 +1,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { createPager, LazyPager } from '../../lib/lazy-pager'
-import type { Page } from '../../lib/lazy-pager'
+import { createPager, LazyPager } from '../../lib/hypercore9/lazy-pager'
+import type { Page } from '../../lib/hypercore9/lazy-pager'
 
 // memory-pager@1 itself (the lazy pager replaces its export for later requires, so load the file fresh).
 const original = require(require.resolve('memory-pager', { paths: [require.resolve('hypercore')] })) as unknown

@@ -1,7 +1,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import { CoreCache } from '../../lib/cache'
-import { RefPool } from '../../lib/refpool'
+import { RefPool } from '../../lib/legacy/refpool'
 
 interface FakeCore { name: string, peers: unknown[], discoveryKey: string | null }
 

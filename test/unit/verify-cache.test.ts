@@ -1,7 +1,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import sodium = require('sodium-native')
-import { rememberingCrypto } from '../../lib/verify-cache'
+import { rememberingCrypto } from '../../lib/hypercore9/verify-cache'
 
 function keyPair (): { publicKey: Buffer, secretKey: Buffer } {
   const publicKey = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES)

@@ -3,7 +3,7 @@
 // so a second store in the same process is refused as well.
 import fs = require('fs')
 import lockFd = require('fd-lock')
-import { STORAGE_LOCKED } from './errors'
+import { STORAGE_LOCKED } from '../errors'
 
 export class FolderLock {
   /** The locked folder, as an absolute path. */

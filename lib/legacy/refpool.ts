@@ -1,6 +1,7 @@
 // corestore@5's `store.cache` (a refpool) over this package's cache: the legacy surface that Hyperspace
 // and the SDKs of the Hyperdrive v10 era reached into. New code holds cores through views and sessions.
-import type { CoreCache } from './cache'
+import type { CoreCache } from '../cache'
+import { INVALID_ARGUMENT_TYPE } from '../errors'
 
 /** What refpool's `entry(key)` gave: a live view of one cached core and its references. */
 export interface RefPoolEntry<C> {
@@ -93,7 +94,7 @@ export class RefPool<C> {
   /** Caches a core under its own discovery key. */
   add (value: C): RefPoolEntry<C> {
     const key = this.#hooks.idOf(value)
-    if (key === null) throw new TypeError('cache.add() takes a core whose discovery key is known (after ready)')
+    if (key === null) throw INVALID_ARGUMENT_TYPE('core for cache.add()', value, 'a core whose discovery key is known (after ready)')
     return this.set(key, value)
   }
 

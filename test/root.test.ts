@@ -2,15 +2,15 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import ram = require('random-access-memory')
 import RandomAccessStorage = require('random-access-storage')
-import type { Core } from '../../lib/core'
-import type { Feed } from '../../lib/hypercore'
-import { deriveKeyPair, discoveryKey, toHex } from '../../lib/keys'
-import { coreFile } from '../../lib/layout'
-import { StoreRoot } from '../../lib/root'
-import type { StoreOptions } from '../../lib/root'
-import { childView, parseGetRequest, rootView } from '../../lib/view'
-import type { CoreRequest } from '../../lib/view'
-import { MASTER_KEY, thrown } from '../helpers/store'
+import type { Core } from '../lib/core'
+import type { Feed } from '../lib/hypercore9'
+import { deriveKeyPair, discoveryKey, toHex } from '../lib/keys'
+import { coreFile } from '../lib/storage/layout'
+import { StoreRoot } from '../lib/root'
+import type { StoreOptions } from '../lib/root'
+import { childView, parseGetRequest, rootView } from '../lib/view'
+import type { CoreRequest } from '../lib/view'
+import { MASTER_KEY, thrown } from './helpers/store'
 
 /** Tests that wait on events: a missing event fails the test instead of hanging the run. */
 const WAITS = { timeout: 10_000 }
@@ -78,7 +78,7 @@ function masterKeyOf (root: StoreRoot): Buffer | null {
 }
 
 function openForPeer (root: StoreRoot, dkey: Buffer): Promise<{ core: Feed | null, settled: (attached: boolean) => void }> {
-  return new Promise(resolve => root.openForPeer(dkey, (core, settled) => resolve({ core, settled })))
+  return new Promise(resolve => root.serving.openForPeer(dkey, (core, settled) => resolve({ core, settled })))
 }
 
 test('open() loads or creates the master key once and hands every caller the same promise', WAITS, async () => {

@@ -1,5 +1,5 @@
 // Where corestore@5 keeps things in a store folder (or under a storage function's names).
-import { discoveryKey } from './keys'
+import { discoveryKey } from '../keys'
 
 export const MASTER_KEY_FILE = 'master_key'
 

@@ -1,15 +1,19 @@
-// corestore@5's InnerCorestore, the object its views shared as `store.inner`: this package's store root
-// with the members corestore@5 clients reach (Hyperspace's server and session state, dat-sdk@2,
-// hyper-sdk@3). Each member is a thin adapter onto the root's own actions.
-import type { Feed, ProtocolStream } from './hypercore'
-import { INVALID_NAME, NOT_READY } from './errors'
-import type { Callback } from './errors'
-import { deriveSecret, discoveryKey, keyPairFromSeed, parseKey, randomBytes } from './keys'
-import type { KeyPair } from './keys'
-import type { ReplicationOptions } from './replication'
-import { StoreRoot } from './root'
-import { parseGetRequest, peekRequest, rootView } from './view'
-import type { GetOptions, View } from './view'
+// corestore@5's InnerCorestore, the object its views shared as `store.inner`: an adapter over this
+// package's store root with the members corestore@5 clients reach (Hyperspace's server and session
+// state, dat-sdk@2, hyper-sdk@3). Each member is a thin adapter onto the root's own actions.
+import { INVALID_NAME, NOT_READY } from '../errors'
+import type { Callback } from '../errors'
+import type { Feed, ProtocolStream } from '../hypercore9'
+import { deriveSecret, discoveryKey, keyPairFromSeed, parseKey, randomBytes } from '../keys'
+import type { KeyPair } from '../keys'
+import { withCallback } from '../promises'
+import type { ReplicationOptions } from '../replication'
+import type { RootEvents, StoreOptions, StoreRoot } from '../root'
+import type { StorageFunction } from '../storage'
+import { parseGetRequest, peekRequest, rootView } from '../view'
+import type { GetOptions, View } from '../view'
+import { OutsideCores } from './outside-cores'
+import { RefPool } from './refpool'
 
 /** What corestore@5's `_generateKeys` and `_generateKeyPair` answer. */
 export interface GeneratedKeys {
@@ -25,28 +29,100 @@ const CORESTORE_NAMESPACE = 'corestore'
  * @deprecated The store root under corestore@5's names, for the clients that reached into
  * `store.inner`. New code uses the store's own API: `get`, `session`, `replicate`, `createKeyPair`.
  */
-export class InnerCorestore extends StoreRoot {
+export class InnerCorestore {
+  readonly #root: StoreRoot
   /** The root view, for the members that take a get's options. */
-  readonly #view: View
+  readonly #view: View = rootView({})
+  readonly #outside: OutsideCores
+  #cache: RefPool<Feed> | null = null
 
-  constructor (storage: unknown, opts: ConstructorParameters<typeof StoreRoot>[1]) {
-    super(storage, opts)
-    this.#view = rootView({})
+  constructor (root: StoreRoot) {
+    this.#root = root
+    this.#outside = new OutsideCores(root)
+  }
+
+  /** The root this adapter speaks for. */
+  static rootOf (inner: InnerCorestore): StoreRoot {
+    return inner.#root
   }
 
   /** @deprecated corestore@5's store options (`inner.opts`). */
-  get opts (): Readonly<ConstructorParameters<typeof StoreRoot>[1]> {
-    return this.options
+  get opts (): Readonly<StoreOptions> {
+    return this.#root.options
   }
 
   /** @deprecated corestore@5's storage function (`inner.storage(name)`). */
-  get storage (): StoreRoot['storageFunction'] {
-    return this.storageFunction
+  get storage (): StorageFunction {
+    return this.#root.storageFunction
   }
 
   /** @deprecated The master key (`inner._masterKey`); null until the store is ready. */
   get _masterKey (): Buffer | null {
-    return this.masterKey
+    return this.#root.masterKey
+  }
+
+  /** The master key; null until the store is ready. */
+  get masterKey (): Buffer | null {
+    return this.#root.masterKey
+  }
+
+  get opened (): boolean {
+    return this.#root.opened
+  }
+
+  get closed (): boolean {
+    return this.#root.closed
+  }
+
+  /**
+   * @deprecated corestore@5's `store.cache` (a refpool): `increment(id)`, `decrement(id)`, `get`,
+   * `set`, `delete`, `entry(id).refs`... Hold cores through views and sessions instead.
+   */
+  get cache (): RefPool<Feed> {
+    this.#cache ??= new RefPool(this.#root.cache, {
+      adopt: (id, core) => this.#outside.adopt(id, core),
+      close: (id, core) => this.#root.closeForgotten(id, core),
+      idOf: core => core.discoveryKey === null ? null : core.discoveryKey.toString('hex')
+    })
+    return this.#cache
+  }
+
+  /** @deprecated Opens the store (nanoresource's `open`, as corestore@5's inner had it). */
+  open (cb?: Callback): Promise<void> | void {
+    return withCallback(this.#root.open(), cb)
+  }
+
+  /** @deprecated Closes the store and every core. */
+  close (cb?: Callback): Promise<void> | void {
+    return withCallback(this.#root.close(), cb)
+  }
+
+  // The events are the root's: a client that emits 'feed' here (the SDKs do) reaches every view.
+  on<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this {
+    this.#root.on(event, listener)
+    return this
+  }
+
+  once<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this {
+    this.#root.once(event, listener)
+    return this
+  }
+
+  removeListener<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this {
+    this.#root.removeListener(event, listener)
+    return this
+  }
+
+  off<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this {
+    return this.removeListener(event, listener)
+  }
+
+  emit<E extends keyof RootEvents> (event: E, ...args: Parameters<RootEvents[E]>): boolean {
+    return this.#root.emit(event, ...args)
+  }
+
+  listenerCount (event: keyof RootEvents): number {
+    return this.#root.listenerCount(event)
   }
 
   /**
@@ -59,8 +135,12 @@ export class InnerCorestore extends StoreRoot {
 
   /** @deprecated A named core's keys under the master key; a missing name is 32 random bytes. */
   _generateKeyPair (name?: Buffer | string | null): GeneratedKeys & KeyPair & { name: Buffer } {
+    return this.#generateKeyPair(name)
+  }
+
+  #generateKeyPair (name?: Buffer | string | null): GeneratedKeys & KeyPair & { name: Buffer } {
     const bytes = typeof name === 'string' ? Buffer.from(name) : (name === undefined || name === null || name.length === 0 ? randomBytes(32) : name)
-    const pair = keyPairFromSeed(this._deriveSecret(CORESTORE_NAMESPACE, bytes))
+    const pair = keyPairFromSeed(deriveSecret(this.#masterKeyOrThrow(), CORESTORE_NAMESPACE, bytes))
     return { name: bytes, publicKey: pair.publicKey, secretKey: pair.secretKey, discoveryKey: discoveryKey(pair.publicKey) }
   }
 
@@ -77,15 +157,15 @@ export class InnerCorestore extends StoreRoot {
     }
     if (opts.default === true || opts.name) {
       if (!opts.name) throw INVALID_NAME(opts.name, 'a name with the default option')
-      return this._generateKeyPair(typeof opts.name === 'string' ? opts.name : Buffer.from(opts.name))
+      return this.#generateKeyPair(typeof opts.name === 'string' ? opts.name : Buffer.from(opts.name))
     }
     if (opts.discoveryKey) return { publicKey: null, secretKey: null, discoveryKey: parseKey(opts.discoveryKey, 'discoveryKey'), name: null }
-    return this._generateKeyPair(null)
+    return this.#generateKeyPair(null)
   }
 
   /** @deprecated Adds a core (one made outside the store, too) to every open replication stream. */
   _injectIntoReplicationStreams (core: Feed): void {
-    this.attachToStreams(core)
+    this.#root.attachToStreams(core)
   }
 
   /** @deprecated Replicates one core over an existing stream once the core is ready. */
@@ -105,33 +185,33 @@ export class InnerCorestore extends StoreRoot {
     } catch (err) {
       return process.nextTick(cb, err as Error)
     }
-    this.exists(key, exists => cb(null, exists))
+    this.#root.exists(key, exists => cb(null, exists))
   }
 
   /** @deprecated corestore@5's `inner.get`: the core, held by no view (passive). Use `store.get`. */
   get (coreOpts?: GetOptions | Buffer | string): Feed {
-    return this.acquirePassive(parseGetRequest(this.#view, coreOpts))
+    return this.#root.acquire(parseGetRequest(this.#view, coreOpts), null).core
   }
 
   /** @deprecated corestore@5's `inner.replicate(isInitiator, cores, opts)`. Use `store.replicate`. */
   replicate (isInitiator: boolean, cores?: Iterable<Feed> | null, opts: ReplicationOptions = {}): ProtocolStream {
-    return this.replicateOver(isInitiator, cores ?? null, opts)
+    return this.#root.replicateOver(isInitiator, cores ?? null, opts)
   }
 
   /** @deprecated Whether the core `coreOpts` names is loaded. */
   isLoaded (coreOpts?: GetOptions | Buffer | string): boolean {
     const request = peekRequest(this.#view, coreOpts)
-    return request !== null && this.lookup(request) !== undefined
+    return request !== null && this.#root.lookup(request) !== undefined
   }
 
   /** @deprecated Whether a view (or an outside reference) holds the core `coreOpts` names. */
   isExternal (coreOpts?: GetOptions | Buffer | string): boolean {
     const request = peekRequest(this.#view, coreOpts)
-    return request !== null && this.references(request) > 0
+    return request !== null && this.#root.references(request) > 0
   }
 
   #masterKeyOrThrow (): Buffer {
-    const key = this.masterKey
+    const key = this.#root.masterKey
     // corestore@5 derived with a null key here (an unkeyed hash); no caller wants that secret.
     if (key === null) throw NOT_READY('_deriveSecret needs the master key')
     return key

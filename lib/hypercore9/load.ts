@@ -1,16 +1,16 @@
-// The one module that loads hypercore@9 and hypercore-protocol@8: every other module imports them from
-// here (eslint enforces it), so the noise-protocol fix has always run before either is loaded.
-import { noisePatch, pagerPatch } from './patches'
+// The one module that loads hypercore@9 and hypercore-protocol@8 (eslint enforces it), after the fixes
+// of load-fixes.ts, which it imports first. The rest of the boundary takes both from here.
+import { noisePatch, pagerPatch } from './load-fixes'
+import { patchesLog } from '../log'
 import Feed = require('hypercore')
 import ProtocolStream = require('hypercore-protocol')
 import bitfieldModule = require('hypercore/lib/bitfield')
 import treeIndexModule = require('hypercore/lib/tree-index')
-import { patchesLog } from './log'
 
 patchesLog('noise-protocol: every copy uses %s; redirected %o; regrafted %o', noisePatch.source, noisePatch.redirected, noisePatch.regrafted)
 patchesLog('memory-pager: lazy pager for %o; already loaded, left as they were: %o', pagerPatch.replaced, pagerPatch.alreadyLoaded)
 
-/** hypercore@9's bitfield (lib/bitfield.js), as lib/core-state.ts rebuilds it from disk. */
+/** hypercore@9's bitfield (lib/bitfield.js), as a failed write's recovery rebuilds it from disk. */
 export interface HypercoreBitfield {
   readonly pages: { readonly pageSize: number, readonly updates: unknown[] }
   readonly tree: unknown

@@ -1,5 +1,5 @@
-// The fixes that must run before hypercore@9 and hypercore-protocol@8 load: lib/hypercore.ts imports
-// this module first, and nothing else loads them (eslint enforces it).
+// The fixes that must run before hypercore@9 and hypercore-protocol@8 load: the noise-protocol redirect
+// (noise-compat.ts) and the lazy pager (lazy-pager.ts). Only load.ts imports this module, first.
 import path = require('path')
 import { createPager } from './lazy-pager'
 import { patchNoiseProtocol } from './noise-compat'

@@ -3,7 +3,7 @@
 import path = require('path')
 import RandomAccessStorage = require('random-access-storage')
 import raf = require('random-access-file')
-import { INVALID_STORAGE, INVALID_STORAGE_RESULT } from './errors'
+import { INVALID_STORAGE, INVALID_STORAGE_RESULT } from '../errors'
 import { DEFAULT_MAX_OPEN_FILES, FilePool } from './file-pool'
 
 /** Opens the file at `name`, a path relative to the store root such as `7e/03/7e03…/tree`. */

@@ -9,6 +9,7 @@
 import fs = require('fs')
 import path = require('path')
 import RandomAccessStorage = require('random-access-storage')
+import { SHORT_READ } from '../errors'
 
 type Request = RandomAccessStorage.Request
 
@@ -410,7 +411,7 @@ function readFully (fd: number, size: number, offset: number, filename: string, 
   const next = (): void => {
     fs.read(fd, data, done, size - done, offset + done, (err, read) => {
       if (err !== null) return cb(err)
-      if (read === 0) return cb(Object.assign(new Error('Could not satisfy length'), { path: filename }))
+      if (read === 0) return cb(Object.assign(SHORT_READ(), { path: filename }))
       done += read
       if (done === size) return cb(null, data)
       next()

@@ -3,16 +3,11 @@
 // block, or to prove a block it has just appended. Here the nodes of a block go out in runs of adjacent
 // indexes, one write per run, and every node written lands in hypercore's own tree cache, where its
 // reads look first. The bytes on disk, the order of the steps and what callbacks see are hypercore's.
-import type { Feed } from './hypercore'
+import { encodeNodes, NODE_BYTES, NODE_HASH_BYTES, nodeOffset } from '../storage/hypercore-files'
+import type { TreeNode } from '../storage/hypercore-files'
+import type { Feed } from './load'
 
 type Done = (err: Error | null) => void
-
-/** A Merkle tree node as hypercore@9 passes it around. */
-export interface TreeNode {
-  index: number
-  hash: Buffer
-  size: number
-}
 
 /** hypercore@9's storage of a core (lib/storage.js): the parts written here. */
 interface CoreStorage {
@@ -32,10 +27,6 @@ interface WritingFeed {
   _writeDone (index: number, data: Buffer | null, nodes: TreeNode[], from: unknown, cb: Done): void
 }
 
-/** The tree file: a 32-byte header, then 40 bytes per node (a 32-byte hash, a 64-bit big-endian size). */
-const TREE_HEADER = 32
-const NODE_BYTES = 40
-const HASH_BYTES = 32
 const noop: Done = () => {}
 
 /** A node served from the cache: the same fields as hypercore's, its hash a slice of the bytes written. */
@@ -60,7 +51,7 @@ function putNode (this: CoreStorage, index: number, node: TreeNode, cb: Done = n
 /** hypercore's putNodeBatch (a hole is written as zeros, and not remembered), remembering on success. */
 function putNodeBatch (this: CoreStorage, index: number, nodes: Array<TreeNode | undefined>, cb: Done = noop): void {
   const buffer = encodeNodes(nodes)
-  this.tree.write(TREE_HEADER + NODE_BYTES * index, buffer, err => {
+  this.tree.write(nodeOffset(index), buffer, err => {
     // Remembered only once on disk: a failed write must not be served from memory. The cache is read
     // now, not before: a core whose state was reloaded from its files has dropped it.
     const cache = this.treeCache
@@ -69,7 +60,7 @@ function putNodeBatch (this: CoreStorage, index: number, nodes: Array<TreeNode |
         if (node === undefined || node === null) return
         const offset = i * NODE_BYTES
         // Slices of the written buffer, never of a peer's message that the hash may point into.
-        cache.set(index + i, new CachedNode(index + i, buffer.subarray(offset, offset + HASH_BYTES), node.size))
+        cache.set(index + i, new CachedNode(index + i, buffer.subarray(offset, offset + NODE_HASH_BYTES), node.size))
       })
     }
     cb(err)
@@ -139,20 +130,4 @@ function fillGap (run: TreeNode[], last: number, next: number, stored: (index: n
   }
   run.push(...filling)
   return true
-}
-
-/** The bytes of adjacent nodes as they lie in the tree file; a hole is 40 zero bytes. */
-export function encodeNodes (nodes: ReadonlyArray<TreeNode | undefined>): Buffer {
-  // From Node's shared pool (zeroed: a hole is written as zeros), not an ArrayBuffer of its own per
-  // block: the remembered hashes are views of it, and a store with many loaded cores holds many.
-  const buffer = Buffer.allocUnsafe(nodes.length * NODE_BYTES).fill(0)
-  nodes.forEach((node, i) => {
-    if (node === undefined || node === null) return
-    const offset = i * NODE_BYTES
-    node.hash.copy(buffer, offset, 0, HASH_BYTES)
-    // hypercore's uint64be: the high and the low 32 bits of a size below 2^53.
-    buffer.writeUInt32BE(Math.floor(node.size / 0x100000000), offset + HASH_BYTES)
-    buffer.writeUInt32BE(node.size >>> 0, offset + HASH_BYTES + 4)
-  })
-  return buffer
 }

@@ -1,12 +1,18 @@
 // Small reads and closes over random-access-storage files and the file system, shared by the storage modules.
 import fs = require('fs')
 import type RandomAccessStorage = require('random-access-storage')
-import type { Callback } from './errors'
+import type { Callback } from '../errors'
 
 /** Whether a file-system error means "not there" (a missing file, or a file where a folder was expected). */
 export function isMissing (err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code
   return code === 'ENOENT' || code === 'ENOTDIR'
+}
+
+/** An error from the operating system (EIO, EMFILE...), as opposed to reading past the end of a file. */
+export function isIoError (err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && code !== 'ENOENT'
 }
 
 /** The first `size` bytes of a file; `null` when it is missing or shorter. Read errors are reported. */

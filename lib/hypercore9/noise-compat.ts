@@ -1,3 +1,4 @@
+import { DEPENDENCY_MISSING } from '../errors'
 import path = require('path')
 
 /*
@@ -28,7 +29,7 @@ export interface NoisePatchResult {
 /** Makes every noise-protocol copy that hypercore-protocol@8 can load use noise-protocol@3.0.1. */
 export function patchNoiseProtocol (from: string = __dirname): NoisePatchResult {
   const source = packageDir('noise-protocol', __dirname)
-  if (source === null) throw new Error('corestore-ts: its dependency noise-protocol@3.0.1 is missing; reinstall corestore-ts')
+  if (source === null) throw DEPENDENCY_MISSING('corestore-ts: its dependency noise-protocol@3.0.1 is missing; reinstall corestore-ts')
   const result: NoisePatchResult = { source, redirected: [], regrafted: [] }
 
   for (const { shp, noise } of findConsumers(from)) {

@@ -1,12 +1,12 @@
 // The store's master key: the `master_key` file, loaded, created once, and never replaced.
 import fs = require('fs')
 import path = require('path')
-import { INVALID_MASTER_KEY } from './errors'
-import type { Callback, CorestoreError } from './errors'
+import { INVALID_MASTER_KEY } from '../errors'
+import type { Callback, CorestoreError } from '../errors'
 import { isMissing, readFileWhole } from './files'
-import { KEY_BYTES, randomBytes } from './keys'
+import { KEY_BYTES, randomBytes } from '../keys'
 import { MASTER_KEY_FILE } from './layout'
-import type { ResolvedStorage } from './storage'
+import type { ResolvedStorage } from './resolve'
 
 /**
  * Loads the master key, or creates it when there is none. An existing key is never replaced: a

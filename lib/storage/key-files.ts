@@ -1,11 +1,11 @@
 // One core's key files (`key`, `name`, `secret_key`) in corestore@5's format, and the two virtual
 // files (`key`, `secret_key`) that hypercore opens in their place.
 import RandomAccessStorage = require('random-access-storage')
-import { CORE_NOT_FOUND, KEY_MISMATCH } from './errors'
-import type { Callback } from './errors'
+import { CORE_NOT_FOUND, KEY_MISMATCH, KEYS_UNRESOLVED, NO_SECRET_KEY } from '../errors'
+import type { Callback } from '../errors'
 import { eachFile, readExact, readWhole } from './files'
-import { discoveryKey, KEY_BYTES, publicKeyOf, SECRET_KEY_BYTES, toHex } from './keys'
-import type { KeyPair } from './keys'
+import { discoveryKey, KEY_BYTES, publicKeyOf, SECRET_KEY_BYTES, toHex } from '../keys'
+import type { KeyPair } from '../keys'
 import { keyFileHolds } from './layout'
 import { decodeName, encodeName } from './name-codec'
 
@@ -88,7 +88,7 @@ export class CoreKeyFiles {
         const waiting = this.#resolved as Array<Callback<ResolvedKeys>>
         if (failure !== null || keys === undefined) {
           this.#resolved = null
-          for (const cb of waiting) cb(failure ?? new Error('No keys'))
+          for (const cb of waiting) cb(failure ?? KEYS_UNRESOLVED('the key files of this core gave no keys'))
           return
         }
         this.#resolved = keys
@@ -129,7 +129,7 @@ export class CoreKeyFiles {
 
   /** One of the core's files; its folder is known by the time hypercore opens any file. */
   openFile (name: string): RandomAccessStorage {
-    if (this.#discoveryKey === null) throw new Error(`corestore-ts: the core's file ${name} was opened before its keys were resolved`)
+    if (this.#discoveryKey === null) throw KEYS_UNRESOLVED(`the core's file ${name} was opened before its keys were resolved`)
     return this.#open(toHex(this.#discoveryKey), name)
   }
 
@@ -251,9 +251,9 @@ class VirtualKeyFile extends RandomAccessStorage {
   /** The bytes this file holds, or why it holds none. */
   #bytes (cb: (err: Error | null, bytes?: Buffer) => void): void {
     this.#owner.resolve((err, keys) => {
-      if (err || !keys) return cb(err ?? new Error('No keys'))
+      if (err || !keys) return cb(err ?? KEYS_UNRESOLVED('the key files of this core gave no keys'))
       if (!this.#secret) return cb(null, keys.publicKey)
-      if (keys.secretKey === null || this.#owner.readOnly) return cb(new Error('No secret key'))
+      if (keys.secretKey === null || this.#owner.readOnly) return cb(NO_SECRET_KEY())
       cb(null, keys.secretKey)
     })
   }

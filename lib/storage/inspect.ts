@@ -3,13 +3,14 @@
 import fs = require('fs')
 import path = require('path')
 import flat = require('flat-tree')
-import { CORE_NOT_FOUND, INVALID_OPTIONS, KEY_MISMATCH, NOT_A_STORE, STORAGE_NOT_LISTABLE, STORE_FOLDER_NOT_FOUND } from './errors'
+import { CORE_NOT_FOUND, INVALID_OPTIONS, KEY_MISMATCH, NOT_A_STORE, STORAGE_NOT_LISTABLE, STORE_FOLDER_NOT_FOUND } from '../errors'
 import { isMissing, openFileNoAtime, readFilePrefix, readFileWhole } from './files'
-import { deriveKeyPair, KEY_BYTES, parseKey, parseMasterKey, publicKeyOf, SECRET_KEY_BYTES, toHex } from './keys'
+import { deriveKeyPair, KEY_BYTES, parseKey, parseMasterKey, publicKeyOf, SECRET_KEY_BYTES, toHex } from '../keys'
 import { coreRoot, keyFileHolds, MASTER_KEY_FILE } from './layout'
 import { readStoredMasterKey } from './master-key'
 import { decodeName } from './name-codec'
-import type { StorageFunction } from './storage'
+import { decodeNodeSize, HEADER_BYTES, NODE_BYTES, nodeOffset, SIGNATURE_BYTES } from './hypercore-files'
+import type { StorageFunction } from './resolve'
 
 export interface ListOptions {
   /**
@@ -61,10 +62,6 @@ export interface StoreInspection {
 
 const HEX_BYTE = /^[0-9a-f]{2}$/
 const HEX_KEY = /^[0-9a-f]{64}$/
-// hypercore@9's files: a 32-byte header, then 40-byte tree nodes (hash, uint64 BE size) or 64-byte signatures.
-const HEADER_BYTES = 32
-const NODE_BYTES = 40
-const SIGNATURE_BYTES = 64
 
 /**
  * The discovery keys of every core stored in a folder, loaded or not, in hex order: each folder
@@ -242,12 +239,9 @@ async function storedByteLength (folder: string, length: number, warnings: strin
 
 async function readNode (handle: fs.promises.FileHandle, index: number): Promise<{ size: number } | null> {
   const buf = Buffer.alloc(NODE_BYTES)
-  const { bytesRead } = await handle.read(buf, 0, NODE_BYTES, HEADER_BYTES + NODE_BYTES * index)
-  if (bytesRead < NODE_BYTES) return null
-  const size = buf.readBigUInt64BE(32)
-  // hypercore's own test for a node never written (a hole in the file).
-  if (size === 0n && buf.subarray(0, 32).every(byte => byte === 0)) return null
-  return { size: Number(size) }
+  const { bytesRead } = await handle.read(buf, 0, NODE_BYTES, nodeOffset(index))
+  const size = decodeNodeSize(buf.subarray(0, bytesRead))
+  return size === null ? null : { size }
 }
 
 async function readName (folder: string, warnings?: string[]): Promise<Buffer | null> {

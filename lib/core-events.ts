@@ -1,0 +1,104 @@
+// What a store does when one of its cores opens, fails, closes, gains or loses a peer, or moves a
+// block: the boundary's hooks for every core of one store, in one object (no listener per core).
+import type { CoreCache } from './cache'
+import type { Core, CoreLifecycle } from './core'
+import type { Feed, HookedFeed, Peer } from './hypercore9'
+import { coresLog, peersLog, short } from './log'
+import type { RootEvents } from './root'
+
+/** What the hooks reach of the store. */
+export interface CoreEventsHost {
+  readonly cache: CoreCache<Feed>
+  emit<E extends keyof RootEvents> (event: E, ...args: Parameters<RootEvents[E]>): boolean
+  /** Adds a core to every open replication stream. */
+  attach (core: Feed): void
+  /** Forgets a core that closed or failed to open. */
+  forget (core: Core): void
+  isClosed (): boolean
+}
+
+export class CoreEvents implements CoreLifecycle {
+  readonly #host: CoreEventsHost
+  /** What each get passed, for the 'feed' event, until its core opens. */
+  readonly #requested = new Map<Core, unknown>()
+
+  constructor (host: CoreEventsHost) {
+    this.#host = host
+  }
+
+  /** Remembers what the get that made `core` passed: the 'feed' event carries it. */
+  requested (core: Core, original: unknown): void {
+    this.#requested.set(core, original)
+  }
+
+  onopen (feed: HookedFeed): void {
+    const core = feed as Core
+    const host = this.#host
+    const original = this.#requested.get(core)
+    this.#requested.delete(core)
+    if (coresLog.enabled) coresLog('opened %s (%s), length %d', short(core.discoveryKey), core.storeId === null || host.cache.references(core.storeId) === 0 ? 'passive' : 'active', core.length)
+    host.emit('feed', core, original)
+    host.attach(core)
+    host.emit('core-open', core)
+    // A passive core counts against cacheSize once open too, not only when it was inserted.
+    host.cache.trim()
+    process.nextTick(() => core.ifAvailable.continue())
+  }
+
+  onopenfailed (feed: HookedFeed, err: Error): void {
+    const core = feed as Core
+    coresLog('failed to open %s: %s', short(core.storeId), err.message)
+    core.ifAvailable.continue()
+    this.#requested.delete(core)
+    this.#host.forget(core)
+  }
+
+  onclose (feed: HookedFeed): void {
+    const core = feed as Core
+    const opened = !this.#requested.delete(core)
+    coresLog('closed %s', short(core.storeId))
+    this.#host.forget(core)
+    if (opened) this.#host.emit('core-close', core)
+  }
+
+  onpeeradd (feed: HookedFeed): void {
+    this.#refresh(feed)
+  }
+
+  onpeerremove (feed: HookedFeed): void {
+    this.#refresh(feed)
+  }
+
+  ondownload (feed: HookedFeed): void {
+    this.#touch(feed)
+  }
+
+  onupload (feed: HookedFeed): void {
+    this.#touch(feed)
+  }
+
+  onpeererror (feed: HookedFeed, _peer: Peer, err: Error): void {
+    peersLog('closed the channel of %s for one peer: %s', short((feed as Core).storeId), err.message)
+  }
+
+  /** A reader whose peers closed idle channels reopens them when it needs data again. */
+  onwantspeers (feed: HookedFeed): void {
+    this.#host.attach(feed)
+  }
+
+  storeClosed (): boolean {
+    return this.#host.isClosed()
+  }
+
+  /** A passive core whose last peer left may now be evicted; one a peer joined may not. */
+  #refresh (feed: HookedFeed): void {
+    const id = (feed as Core).storeId
+    if (id !== null) this.#host.cache.refresh(id)
+  }
+
+  /** A block moved: a busy passive core becomes the most recently active. */
+  #touch (feed: HookedFeed): void {
+    const id = (feed as Core).storeId
+    if (id !== null) this.#host.cache.touch(id)
+  }
+}
