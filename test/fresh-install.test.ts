@@ -98,7 +98,7 @@ test('npm pack ships the compiled library that package.json main and types point
   if (ws === null) return
   const pkg = JSON.parse(await fs.promises.readFile(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { main: string, types: string }
   t.diagnostic(`${path.basename(ws.tarball)}: ${ws.files.length} files`)
-  for (const file of ['package.json', path.normalize(pkg.main), path.normalize(pkg.types), 'build/lib/noise-compat.js']) {
+  for (const file of ['package.json', path.normalize(pkg.main), path.normalize(pkg.types), 'build/lib/hypercore9/noise-compat.js']) {
     assert.ok(ws.files.includes('package/' + file), `the tarball lacks ${file}`)
   }
   assert.ok(!ws.files.some(f => f.startsWith('package/build/test/')), 'the tarball ships the tests')
