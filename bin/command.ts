@@ -119,3 +119,8 @@ export async function folderExists (directory: string): Promise<boolean> {
 export function writeJSON (stream: CliStream, value: unknown): void {
   stream.write(JSON.stringify(value) + '\n')
 }
+
+/** A key as the hex this tool prints. */
+export function toHex (key: Buffer): string {
+  return key.toString('hex')
+}

@@ -4,7 +4,7 @@ import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
 import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
-import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, USAGE, writeJSON } from '../command'
+import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, USAGE, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 import { formatDuration } from '../duration'
 import { Progress, formatBytes } from '../progress'
@@ -278,9 +278,4 @@ function parseAddress (value: string, flag: string): { host: string, port: numbe
   } catch {
     throw USAGE(`${flag} expects host:port, such as 127.0.0.1:49737, got ${JSON.stringify(value)}`)
   }
-}
-
-/** A key as the hex this tool prints. */
-function toHex (key: Buffer): string {
-  return key.toString('hex')
 }

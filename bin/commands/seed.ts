@@ -5,7 +5,7 @@ import path = require('path')
 import Corestore = require('../../lib')
 import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
 import type { SwarmPeer } from '../../lib/swarm'
-import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, USAGE, writeJSON } from '../command'
+import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, USAGE, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 
 type StoredCore = Corestore.StoredCore
@@ -238,9 +238,4 @@ function parseBootstrapOption (value: string): string {
   } catch {
     throw USAGE(`--bootstrap expects host:port, such as 127.0.0.1:49737, got ${JSON.stringify(value)}`)
   }
-}
-
-/** A key as the hex this tool prints. */
-function toHex (key: Buffer): string {
-  return key.toString('hex')
 }
