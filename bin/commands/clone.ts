@@ -3,7 +3,9 @@ import fs = require('fs')
 import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
-import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
+import { StoreSwarm } from '../../lib/swarm'
+import { parseAddressOption, parseBootstrapOption } from '../address'
+import type { Address, AddressOption } from '../address'
 import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, USAGE, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 import { formatDuration } from '../duration'
@@ -12,6 +14,9 @@ import { Progress, formatBytes } from '../progress'
 const { AUDIT_FAILED, CONNECT_FAILED, TIMEOUT } = Corestore.errors
 
 const DEFAULT_TIMEOUT = 30000
+
+/** `--tcp <host>:<port>`; an IPv6 address in brackets, as `seed --tcp [::1]:4000` prints it. */
+const CONNECT_OPTION: AddressOption = { flag: '--tcp', expected: 'host:port, such as 127.0.0.1:49737', bracketedIPv6: true }
 
 const usage = `Usage: corestore-ts clone <key> <folder> [--json] [--tcp <host:port>] [--bootstrap <host:port>]... [--timeout <duration>]
 
@@ -56,8 +61,8 @@ export const command: Command = {
     if (key === undefined || folder === undefined) throw USAGE('clone needs the key of a core and a folder')
     if (extra.length > 0) throw USAGE(`clone takes one key and one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
     const publicKey = parseKeyArgument(key, 'key')
-    const tcp = values.tcp === undefined ? null : parseAddress(values.tcp, '--tcp')
-    const bootstrap = values.bootstrap?.map(value => { parseAddress(value, '--bootstrap'); return value })
+    const tcp = values.tcp === undefined ? null : parseAddressOption(values.tcp, CONNECT_OPTION)
+    const bootstrap = values.bootstrap?.map(parseBootstrapOption)
     if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp connects without it')
     const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT : parseDurationOption(values.timeout, '--timeout')
     const json = values.json === true
@@ -207,7 +212,7 @@ function joinSwarm (store: Corestore, core: Core, bootstrap: string[] | undefine
   return swarm
 }
 
-function connectTcp (store: Corestore, address: { host: string, port: number }, say: (text: string) => void, watchdog: Watchdog): Network {
+function connectTcp (store: Corestore, address: Address, say: (text: string) => void, watchdog: Watchdog): Network {
   const where = `${address.host}:${address.port}`
   const socket = net.connect(address.port, address.host)
   const onerror = (err: NodeJS.ErrnoException): void => {
@@ -266,16 +271,5 @@ class Watchdog {
 
   race<T> (promise: PromiseLike<T>): Promise<T> {
     return Promise.race([promise, this.#failed])
-  }
-}
-
-function parseAddress (value: string, flag: string): { host: string, port: number } {
-  // An IPv6 address in brackets, as `seed --tcp [::1]:4000` prints it.
-  const v6 = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(value)
-  if (v6 !== null && flag === '--tcp' && Number(v6[2]) >= 1 && Number(v6[2]) <= 65535) return { host: v6[1] ?? '', port: Number(v6[2]) }
-  try {
-    return parseBootstrapAddress(value)
-  } catch {
-    throw USAGE(`${flag} expects host:port, such as 127.0.0.1:49737, got ${JSON.stringify(value)}`)
   }
 }

@@ -3,8 +3,10 @@ import crypto = require('crypto')
 import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
-import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
+import { StoreSwarm } from '../../lib/swarm'
 import type { SwarmPeer } from '../../lib/swarm'
+import { parseAddressOption, parseBootstrapOption } from '../address'
+import type { Address, AddressOption } from '../address'
 import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, USAGE, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 
@@ -12,6 +14,15 @@ type StoredCore = Corestore.StoredCore
 
 /** Where `--tcp <port>` listens: this machine only, unless the operator names an interface. */
 const DEFAULT_TCP_HOST = '127.0.0.1'
+
+/** `--tcp <port>`, `--tcp <host>:<port>` or `--tcp [<ipv6>]:<port>`; port 0 picks a free one. */
+const LISTEN_OPTION: AddressOption = {
+  flag: '--tcp',
+  expected: '[host:]port, such as 4000 or 0.0.0.0:4000 (port 0: any free port)',
+  defaultHost: DEFAULT_TCP_HOST,
+  allowPortZero: true,
+  bracketedIPv6: true
+}
 
 const usage = `Usage: corestore-ts seed <folder> [key...] [--json] [--tcp [<host>:]<port>] [--bootstrap <host:port>]...
 
@@ -53,7 +64,7 @@ export const command: Command = {
     })
     const [folder, ...givenKeys] = positionals
     if (folder === undefined) throw USAGE('seed needs the store folder')
-    const tcp = values.tcp === undefined ? null : parseListenAddress(values.tcp)
+    const tcp = values.tcp === undefined ? null : parseAddressOption(values.tcp, LISTEN_OPTION)
     const bootstrap = values.bootstrap?.map(parseBootstrapOption)
     if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp serves without it')
     const keys = givenKeys.map(key => parseKeyArgument(key, 'key'))
@@ -120,7 +131,7 @@ async function joinSwarm (store: Corestore, cores: StoredCore[], bootstrap: stri
   return { failed, close: () => swarm.close() }
 }
 
-async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }: ListenAddress, report: Report): Promise<Network> {
+async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }: Address, report: Report): Promise<Network> {
   const sockets = new Set<net.Socket>()
   const server = net.createServer(socket => {
     const address = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0)
@@ -215,27 +226,6 @@ function stopSignal (): { signalled: Promise<void>, dispose: () => void } {
   }
 }
 
-interface ListenAddress { host: string, port: number }
-
-/** `--tcp <port>`, `--tcp <host>:<port>` or `--tcp [<ipv6>]:<port>`; port 0 picks a free one. */
-function parseListenAddress (value: string): ListenAddress {
-  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):)?(\d{1,5})$/.exec(value)
-  const port = Number(match?.[3])
-  if (match === null || !(port >= 0 && port <= 65535)) {
-    throw USAGE(`--tcp expects [host:]port, such as 4000 or 0.0.0.0:4000 (port 0: any free port), got ${JSON.stringify(value)}`)
-  }
-  return { host: match[1] ?? match[2] ?? DEFAULT_TCP_HOST, port }
-}
-
 function formatAddress (host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-}
-
-function parseBootstrapOption (value: string): string {
-  try {
-    parseBootstrapAddress(value)
-    return value
-  } catch {
-    throw USAGE(`--bootstrap expects host:port, such as 127.0.0.1:49737, got ${JSON.stringify(value)}`)
-  }
 }
