@@ -3,12 +3,13 @@ import fs = require('fs')
 import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
-import { StoreSwarm } from '../../lib/swarm'
 import { parseAddressOption, parseBootstrapOption } from '../address'
 import type { Address, AddressOption } from '../address'
 import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, USAGE, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 import { formatDuration } from '../duration'
+import { failureSignal, joinSwarm } from '../network'
+import type { Network } from '../network'
 import { Progress, formatBytes } from '../progress'
 
 const { AUDIT_FAILED, CONNECT_FAILED, TIMEOUT } = Corestore.errors
@@ -91,7 +92,8 @@ export const command: Command = {
       } else {
         const watchdog = new Watchdog(timeout)
         try {
-          network = tcp === null ? joinSwarm(store, core, bootstrap, say, watchdog) : connectTcp(store, tcp, say, watchdog)
+          network = tcp === null ? lookUp(store, core, bootstrap, say) : connectTcp(store, tcp, say)
+          network.failed.catch(err => watchdog.fail(err))
           downloadMs = await download(core, io, say, watchdog, tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`, timeout)
         } finally {
           watchdog.stop()
@@ -126,10 +128,6 @@ export const command: Command = {
 }
 
 type Core = Corestore.Core
-
-interface Network {
-  close (): Promise<void>
-}
 
 /** Waits for a peer, learns the length it has, downloads every block up to it; resolves to the ms the download took. */
 async function download (core: Core, io: CliIO, say: (text: string) => void, watchdog: Watchdog, where: string, timeout: number): Promise<number> {
@@ -197,26 +195,22 @@ function remotePeer (core: Core): Promise<void> {
   return new Promise(resolve => core.once('peer-open', () => resolve()))
 }
 
-function joinSwarm (store: Corestore, core: Core, bootstrap: string[] | undefined, say: (text: string) => void, watchdog: Watchdog): Network {
-  const swarm = new StoreSwarm(store, { bootstrap, announce: false, lookup: true })
-  let found = false
-  swarm.on('peer-add', peer => {
-    found = true
-    say(`connected to ${peer.address ?? 'a peer'} (${peer.type})`)
-  })
-  swarm.on('error', err => watchdog.fail(err))
+function lookUp (store: Corestore, core: Core, bootstrap: string[] | undefined, say: (text: string) => void): Network {
   say(`looking up peers on the DHT${bootstrap === undefined ? '' : ` (bootstrap ${bootstrap.join(', ')})`}`)
-  // Multicast DNS may still find a peer on the LAN, so an unreachable DHT is fatal only while none is found.
-  swarm.checkBootstrap().catch((err: Error) => { if (!found) watchdog.fail(err) })
-  swarm.join(core.discoveryKey as Buffer).catch((err: Error) => watchdog.fail(err))
-  return swarm
+  return joinSwarm(store, {
+    bootstrap,
+    mode: 'lookup',
+    topics: [{ discoveryKey: core.discoveryKey as Buffer }],
+    onPeerAdd: peer => say(`connected to ${peer.address ?? 'a peer'} (${peer.type})`)
+  })
 }
 
-function connectTcp (store: Corestore, address: Address, say: (text: string) => void, watchdog: Watchdog): Network {
+function connectTcp (store: Corestore, address: Address, say: (text: string) => void): Network {
   const where = `${address.host}:${address.port}`
   const socket = net.connect(address.port, address.host)
+  const { failed, fail } = failureSignal()
   const onerror = (err: NodeJS.ErrnoException): void => {
-    watchdog.fail(CONNECT_FAILED(`Cannot connect to ${where}: ${err.code ?? err.message}`))
+    fail(CONNECT_FAILED(`Cannot connect to ${where}: ${err.code ?? err.message}`))
   }
   socket.once('error', onerror)
   socket.once('connect', () => {
@@ -225,6 +219,7 @@ function connectTcp (store: Corestore, address: Address, say: (text: string) => 
     store.replicate(socket, { initiator: true, live: true })
   })
   return {
+    failed,
     close: () => new Promise<void>(resolve => {
       if (socket.destroyed) return resolve()
       socket.once('close', () => resolve())
@@ -236,15 +231,12 @@ function connectTcp (store: Corestore, address: Address, say: (text: string) => 
 /** Fails a clone that makes no progress for `ms`, with the message of what it was waiting for. */
 class Watchdog {
   readonly #ms: number
-  readonly #failed: Promise<never>
-  #reject: (err: Error) => void = () => {}
+  readonly #failure = failureSignal()
   #timer: NodeJS.Timeout | null = null
   #message: () => string = () => 'Timed out'
 
   constructor (ms: number) {
     this.#ms = ms
-    this.#failed = new Promise<never>((resolve, reject) => { this.#reject = reject })
-    this.#failed.catch(() => {})
     this.kick()
   }
 
@@ -261,7 +253,7 @@ class Watchdog {
 
   fail (err: Error): void {
     this.stop()
-    this.#reject(err)
+    this.#failure.fail(err)
   }
 
   stop (): void {
@@ -270,6 +262,6 @@ class Watchdog {
   }
 
   race<T> (promise: PromiseLike<T>): Promise<T> {
-    return Promise.race([promise, this.#failed])
+    return Promise.race([promise, this.#failure.failed])
   }
 }

@@ -3,12 +3,13 @@ import crypto = require('crypto')
 import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
-import { StoreSwarm } from '../../lib/swarm'
 import type { SwarmPeer } from '../../lib/swarm'
 import { parseAddressOption, parseBootstrapOption } from '../address'
 import type { Address, AddressOption } from '../address'
 import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, USAGE, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
+import { failureSignal, joinSwarm } from '../network'
+import type { Network, SwarmNetwork } from '../network'
 
 type StoredCore = Corestore.StoredCore
 
@@ -81,9 +82,13 @@ export const command: Command = {
     let network: Network | null = null
     try {
       await store.ready()
-      network = tcp === null
-        ? await joinSwarm(store, cores, bootstrap, report)
-        : await listenTcp(store, cores, tcp, report)
+      if (tcp === null) {
+        const swarm = announceCores(store, cores, bootstrap, report)
+        network = swarm
+        await swarm.joined
+      } else {
+        network = await listenTcp(store, cores, tcp, report)
+      }
       report({ event: 'seeding', folder: directory, cores: cores.length },
         `seeding ${cores.length} ${cores.length === 1 ? 'core' : 'cores'} from ${directory}; Ctrl-C to stop`)
       await Promise.race([stop.signalled, network.failed])
@@ -105,30 +110,17 @@ function reporter (io: CliIO, json: boolean): Report {
   return json ? event => writeJSON(io.stdout, event) : (event, text) => io.stdout.write(text + '\n')
 }
 
-interface Network {
-  /** Rejects when the network fails while seeding. */
-  failed: Promise<never>
-  close (): Promise<void>
-}
-
-async function joinSwarm (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, report: Report): Promise<Network> {
-  const swarm = new StoreSwarm(store, { bootstrap, announce: true, lookup: false })
-  const failed = new Promise<never>((resolve, reject) => swarm.on('error', reject))
-  failed.catch(() => {})
-  try {
-    const reached = await swarm.checkBootstrap()
-    report({ event: 'bootstrap', nodes: reached }, `DHT bootstrap node${reached.length === 1 ? '' : 's'} answered: ${reached.join(', ')}`)
-    swarm.on('peer-add', peer => report({ event: 'peer-connected', ...peerJSON(peer) }, `peer connected: ${describePeer(peer)}`))
-    swarm.on('peer-remove', peer => report({ event: 'peer-left', ...peerJSON(peer) }, `peer left: ${describePeer(peer)}`))
-    await Promise.all(cores.map(async core => {
-      await swarm.join(core.discoveryKey)
-      report({ event: 'announced', ...coreJSON(core) }, `announced ${describeCore(core)}`)
-    }))
-  } catch (err) {
-    await swarm.close()
-    throw err
-  }
-  return { failed, close: () => swarm.close() }
+/** Announces every core on the DHT, telling what happens; `joined` rejects when a bootstrap node is out of reach. */
+function announceCores (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, report: Report): SwarmNetwork {
+  return joinSwarm(store, {
+    bootstrap,
+    mode: 'announce',
+    topics: cores,
+    onBootstrap: reached => report({ event: 'bootstrap', nodes: reached }, `DHT bootstrap node${reached.length === 1 ? '' : 's'} answered: ${reached.join(', ')}`),
+    onJoined: core => report({ event: 'announced', ...coreJSON(core) }, `announced ${describeCore(core)}`),
+    onPeerAdd: peer => report({ event: 'peer-connected', ...peerJSON(peer) }, `peer connected: ${describePeer(peer)}`),
+    onPeerRemove: peer => report({ event: 'peer-left', ...peerJSON(peer) }, `peer left: ${describePeer(peer)}`)
+  })
 }
 
 async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }: Address, report: Report): Promise<Network> {
@@ -147,8 +139,8 @@ async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }:
     server.once('error', (err: NodeJS.ErrnoException) => reject(Corestore.errors.LISTEN_FAILED(`Cannot listen on TCP ${formatAddress(host, port)}: ${err.code ?? err.message}`)))
     server.listen(port, host, () => resolve())
   })
-  const failed = new Promise<never>((resolve, reject) => server.on('error', reject))
-  failed.catch(() => {})
+  const { failed, fail } = failureSignal()
+  server.on('error', fail)
   const bound = server.address() as net.AddressInfo
   const address = formatAddress(bound.address, bound.port)
   report({ event: 'listening', transport: 'tcp', host: bound.address, port: bound.port, address }, `listening on tcp ${address}`)
