@@ -1,5 +1,5 @@
 // `host:port` option values (`--tcp`, `--bootstrap`), parsed once for every command.
-import { USAGE } from './command'
+import { USAGE } from './errors'
 
 /** A TCP endpoint given on the command line. */
 export interface Address {

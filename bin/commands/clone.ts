@@ -5,14 +5,13 @@ import path = require('path')
 import Corestore = require('../../lib')
 import { parseAddressOption, parseBootstrapOption } from '../address'
 import type { Address, AddressOption } from '../address'
-import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, USAGE, toHex, writeJSON } from '../command'
+import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 import { formatDuration } from '../duration'
+import { AUDIT_FAILED, CONNECT_FAILED, TIMEOUT, USAGE } from '../errors'
 import { failureSignal, joinSwarm } from '../network'
 import type { Network } from '../network'
 import { Progress, formatBytes } from '../progress'
-
-const { AUDIT_FAILED, CONNECT_FAILED, TIMEOUT } = Corestore.errors
 
 const DEFAULT_TIMEOUT = 30000
 
@@ -168,7 +167,7 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
 
 async function verify (core: Core, say: (text: string) => void): Promise<{ valid: number, invalid: number }> {
   const { valid, invalid } = await core.audit()
-  if (invalid > 0) throw AUDIT_FAILED(`The copy of ${toHex(core.key as Buffer)} failed verification: ${invalid} of ${valid + invalid} blocks do not match its Merkle tree`)
+  if (invalid > 0) throw AUDIT_FAILED(toHex(core.key as Buffer), valid, invalid)
   say(`verified ${valid} ${valid === 1 ? 'block' : 'blocks'}: 0 invalid`)
   return { valid, invalid }
 }
@@ -210,7 +209,7 @@ function connectTcp (store: Corestore, address: Address, say: (text: string) => 
   const socket = net.connect(address.port, address.host)
   const { failed, fail } = failureSignal()
   const onerror = (err: NodeJS.ErrnoException): void => {
-    fail(CONNECT_FAILED(`Cannot connect to ${where}: ${err.code ?? err.message}`))
+    fail(CONNECT_FAILED(where, err.code ?? err.message))
   }
   socket.once('error', onerror)
   socket.once('connect', () => {

@@ -1,8 +1,9 @@
 // `corestore-ts inspect <folder>`: every core a store folder holds, read-only.
 import path = require('path')
 import Corestore = require('../../lib')
-import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, USAGE, toHex } from '../command'
+import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, toHex } from '../command'
 import type { CliIO, Command } from '../command'
+import { USAGE } from '../errors'
 
 type StoredCore = Corestore.StoredCore
 type StoreInspection = Corestore.StoreInspection

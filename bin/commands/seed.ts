@@ -6,8 +6,9 @@ import Corestore = require('../../lib')
 import type { SwarmPeer } from '../../lib/swarm'
 import { parseAddressOption, parseBootstrapOption } from '../address'
 import type { Address, AddressOption } from '../address'
-import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, USAGE, toHex, writeJSON } from '../command'
+import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
+import { LISTEN_FAILED, NO_CORES, USAGE } from '../errors'
 import { failureSignal, joinSwarm } from '../network'
 import type { Network, SwarmNetwork } from '../network'
 
@@ -136,7 +137,7 @@ async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }:
     store.replicate(socket, { initiator: false, live: true })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(Corestore.errors.LISTEN_FAILED(`Cannot listen on TCP ${formatAddress(host, port)}: ${err.code ?? err.message}`)))
+    server.once('error', (err: NodeJS.ErrnoException) => reject(LISTEN_FAILED(formatAddress(host, port), err.code ?? err.message)))
     server.listen(port, host, () => resolve())
   })
   const { failed, fail } = failureSignal()
@@ -162,7 +163,7 @@ async function coresToSeed (directory: string, givenKeys: Buffer[]): Promise<Sto
   if (givenKeys.length === 0) {
     const cores: StoredCore[] = []
     for await (const dkey of Corestore.listStoredCores(directory)) cores.push(await Corestore.describeStoredCore(directory, dkey, null))
-    if (cores.length === 0) throw Corestore.errors.NO_CORES(directory)
+    if (cores.length === 0) throw NO_CORES(directory)
     return cores
   }
   const cores = new Map<string, StoredCore>()
