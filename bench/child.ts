@@ -8,8 +8,9 @@ import { loadStore } from './store'
 import type { PackageName } from './options'
 import { openFds, PeakSampler } from './sampler'
 import type { Peaks } from './sampler'
+import type { WorkloadMetrics } from './workload'
 import { WORKLOADS } from './workloads'
-import type { CaseSpec, WorkloadMetrics } from './workloads'
+import type { CaseSpec } from './workloads'
 
 export interface ChildSpec {
   pkg: PackageName

@@ -1,7 +1,7 @@
 /* The untimed setup the workloads share: named cores with a few blocks each. */
-import type { CaseParams } from './workloads'
 import { append, close, ready } from './store'
 import type { BenchStore, BenchStoreConstructor } from './store'
+import type { CaseParams } from './workload'
 
 /** Cores per store while a folder is populated: corestore@5 keeps 5 files open per loaded core. */
 const CORES_PER_STORE = 500

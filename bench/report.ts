@@ -1,7 +1,8 @@
 import type { RunResult } from './child'
 import type { PackageName } from './options'
 import type { Peaks } from './sampler'
-import type { CaseSpec, WorkloadMetrics } from './workloads'
+import type { WorkloadMetrics } from './workload'
+import type { CaseSpec } from './workloads'
 
 /** The runs of one package on one case, reduced to medians. */
 export type Summary =

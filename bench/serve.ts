@@ -13,7 +13,7 @@ import type { ReaderMessage, ReaderSpec } from './reader'
 import { openFds } from './sampler'
 import { connectSocket, ready } from './store'
 import type { BenchCore, BenchStore } from './store'
-import type { Workload, WorkloadMetrics } from './workloads'
+import type { Workload, WorkloadMetrics } from './workload'
 
 const READER = path.join(__dirname, 'reader.js')
 /** The loaded-core count counts as settled once it has not changed for this long... */

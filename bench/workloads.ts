@@ -3,24 +3,10 @@ import type { BenchOptions, CaseName } from './options'
 import { names, populate, populateFolder } from './populate'
 import { serve } from './serve'
 import { append, connect, connectWithLatency, ready, whenDownloaded } from './store'
-import type { BenchCore, BenchStore, BenchStoreConstructor } from './store'
+import type { BenchCore, BenchStore } from './store'
+import type { CaseParams, PreparedRun, Workload } from './workload'
 
 export type WorkloadName = 'open' | 'reopen' | 'replicate' | 'passive' | 'serve' | 'latency'
-
-export interface CaseParams {
-  cores: number
-  /** Blocks appended to each core before the timed part (0: none). */
-  blocks: number
-  blockSize: number
-  /** cacheSize of the store that serves passive cores; `null` for the package's default. */
-  cacheSize: number | null
-  /** serve: cores the remote reader opens at a time. */
-  batch?: number
-  /** serve: the reader closes each core after reading it, instead of keeping all open. */
-  closeAfterRead?: boolean
-  /** latency: delay of the link each way (ms). */
-  latencyMs?: number
-}
 
 /** One row of the table: which workload, with which sizes, described for a reader. */
 export interface CaseSpec {
@@ -36,42 +22,6 @@ export interface CaseSpec {
   /** Sample open fds and RSS during the timed part, for their peaks. */
   samplePeaks: boolean
 }
-
-/** Measurements a workload takes itself, after its timed part and `settle` (or when it stalled). */
-export interface WorkloadMetrics {
-  /** Cores per second over the first and the last tenth of the cores (`null`: not reached). */
-  startRate?: number | null
-  endRate?: number | null
-  /**
-   * CPU time (user + system, ms) per core over the same first and last tenth: of the serving process
-   * (`store…`) and of the reader process (`reader…`), so a falling rate shows which side slowed.
-   */
-  storeStartCpu?: number | null
-  storeEndCpu?: number | null
-  readerStartCpu?: number | null
-  readerEndCpu?: number | null
-  /** Cores the serving store still has loaded. */
-  loadedCores?: number
-  /** Open fds of the process at the time (`null` without /proc/self/fd). */
-  openFds?: number | null
-}
-
-/** A workload after its untimed setup: the timed part. */
-export interface PreparedRun {
-  /**
-   * The part that is timed and whose retained memory is measured. It resolves to what the
-   * workload keeps open (its stores, cores and streams), so that none of it is collected before
-   * memory is measured.
-   */
-  run (): Promise<unknown>
-  /** How far `run` got, for the report when it stalls. */
-  progress (): string
-  /** Untimed, after `run`: waits until the stores are quiet, before `metrics`. */
-  settle?(): Promise<void>
-  metrics?(): WorkloadMetrics
-}
-
-export type Workload = (Store: BenchStoreConstructor, dir: string, params: CaseParams) => Promise<PreparedRun>
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`
 

@@ -4,6 +4,7 @@ import { parseArgs } from 'util'
 import type { ParseArgsConfig } from 'util'
 import Corestore = require('../lib')
 import { parseDuration } from './duration'
+import { USAGE } from './errors'
 
 /** A stream as the commands see it; `columns` is the terminal's width when `isTTY`. */
 export type CliStream = NodeJS.WritableStream & { isTTY?: boolean, columns?: number }
@@ -40,9 +41,6 @@ export const EXIT_FAILURE = 1
  * folder that is not a store) exit EXIT_FAILURE.
  */
 export const EXIT_USAGE = 2
-
-/** Bad arguments (exit code 2); the dispatcher points at the command's `--help`. */
-export const USAGE = Corestore.errors.USAGE
 
 export function isCommand (value: unknown): value is Command {
   const command = value as Partial<Command> | null
@@ -118,4 +116,9 @@ export async function folderExists (directory: string): Promise<boolean> {
 /** Writes one JSON value as one line. */
 export function writeJSON (stream: CliStream, value: unknown): void {
   stream.write(JSON.stringify(value) + '\n')
+}
+
+/** A key as the hex this tool prints. */
+export function toHex (key: Buffer): string {
+  return key.toString('hex')
 }

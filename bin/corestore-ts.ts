@@ -2,9 +2,9 @@
 // `corestore-ts <command> …`: finds the command module, runs it, turns every failure into one line.
 import fs = require('fs')
 import path = require('path')
-import Corestore = require('../lib')
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isCommand, USAGE } from './command'
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isCommand } from './command'
 import type { CliIO, Command } from './command'
+import { COMMAND_UNAVAILABLE, USAGE } from './errors'
 
 const TOOL = 'corestore-ts'
 /** In the order `--help` lists them; each lives in bin/commands/<name>. */
@@ -28,7 +28,7 @@ export async function main (argv: string[], io: CliIO): Promise<number> {
     if (name.startsWith('-')) throw USAGE(`unknown option ${name} before the command`)
     if (!COMMANDS.includes(name)) throw USAGE(`unknown command ${JSON.stringify(name)}; the commands are ${COMMANDS.join(', ')}`)
     command = loadCommand(name)
-    if (command === null) throw Corestore.errors.COMMAND_UNAVAILABLE(`the ${name} command is not part of this build`)
+    if (command === null) throw COMMAND_UNAVAILABLE(`the ${name} command is not part of this build`)
     if (wantsHelp(rest)) {
       io.stdout.write(command.usage)
       return EXIT_OK
@@ -49,7 +49,7 @@ function loadCommand (name: string): Command | null {
     return null
   }
   const loaded = require(file) as { command?: unknown }
-  if (!isCommand(loaded.command)) throw new Error(`${file} does not export a command`)
+  if (!isCommand(loaded.command)) throw COMMAND_UNAVAILABLE(`${file} does not export a command`)
   return loaded.command
 }
 

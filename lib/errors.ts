@@ -1,6 +1,7 @@
 /**
- * Every error this package raises on purpose is a `CorestoreError` with a stable `code`, so callers
- * can test `err.code === 'INVALID_KEY'` instead of matching messages. The codes are listed once, here.
+ * Every error the library raises on purpose is a `CorestoreError` with a stable `code`, so callers
+ * can test `err.code === 'INVALID_KEY'` instead of matching messages. The codes are listed once, here
+ * (the command-line tool's own are in bin/errors.ts).
  */
 
 /** A Node-style callback: an error, or null and the value. */
@@ -37,17 +38,9 @@ export type ErrorCode =
   | 'STORE_FOLDER_NOT_FOUND'
   | 'NOT_A_STORE'
   | 'STORAGE_NOT_LISTABLE'
-  // networking (lib/swarm.ts) and the command-line tool
+  // networking (lib/swarm.ts)
   | 'BOOTSTRAP_UNREACHABLE'
   | 'SWARM_CLOSED'
-  | 'USAGE'
-  | 'COMMAND_UNAVAILABLE'
-  | 'AUDIT_FAILED'
-  | 'CONNECT_FAILED'
-  | 'TIMEOUT'
-  | 'NOT_A_FOLDER'
-  | 'LISTEN_FAILED'
-  | 'NO_CORES'
 
 // Errors that must also be `instanceof TypeError` (as corestore@5 callers may test) are TypeErrors
 // underneath; this set lets `instanceof CorestoreError` recognise them as well.
@@ -172,25 +165,6 @@ export const BOOTSTRAP_UNREACHABLE = (detail: string): CorestoreError =>
 
 export const SWARM_CLOSED = (): CorestoreError =>
   new CorestoreError('SWARM_CLOSED', 'The swarm is closed')
-
-/** Bad command-line arguments (the tool exits 2). */
-export const USAGE = (message: string): CorestoreError => new CorestoreError('USAGE', message)
-
-export const COMMAND_UNAVAILABLE = (message: string): CorestoreError => new CorestoreError('COMMAND_UNAVAILABLE', message)
-
-export const AUDIT_FAILED = (message: string): CorestoreError => new CorestoreError('AUDIT_FAILED', message)
-
-export const CONNECT_FAILED = (message: string): CorestoreError => new CorestoreError('CONNECT_FAILED', message)
-
-export const TIMEOUT = (message: string): CorestoreError => new CorestoreError('TIMEOUT', message)
-
-export const NOT_A_FOLDER = (directory: string): CorestoreError =>
-  new CorestoreError('NOT_A_FOLDER', `${directory} exists and is not a folder`)
-
-export const LISTEN_FAILED = (message: string): CorestoreError => new CorestoreError('LISTEN_FAILED', message)
-
-export const NO_CORES = (directory: string): CorestoreError =>
-  new CorestoreError('NO_CORES', `${directory} holds no cores to seed`)
 
 /** A short description of a bad value for an error message: its type and size, never its secret bytes. */
 export function describe (value: unknown): string {

@@ -3,15 +3,20 @@ import fs = require('fs')
 import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
-import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
-import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, USAGE, writeJSON } from '../command'
+import { parseAddressOption, parseBootstrapOption } from '../address'
+import type { Address, AddressOption } from '../address'
+import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 import { formatDuration } from '../duration'
+import { AUDIT_FAILED, CONNECT_FAILED, TIMEOUT, USAGE } from '../errors'
+import { failureSignal, joinSwarm } from '../network'
+import type { Network } from '../network'
 import { Progress, formatBytes } from '../progress'
 
-const { AUDIT_FAILED, CONNECT_FAILED, TIMEOUT } = Corestore.errors
-
 const DEFAULT_TIMEOUT = 30000
+
+/** `--tcp <host>:<port>`; an IPv6 address in brackets, as `seed --tcp [::1]:4000` prints it. */
+const CONNECT_OPTION: AddressOption = { flag: '--tcp', expected: 'host:port, such as 127.0.0.1:49737', bracketedIPv6: true }
 
 const usage = `Usage: corestore-ts clone <key> <folder> [--json] [--tcp <host:port>] [--bootstrap <host:port>]... [--timeout <duration>]
 
@@ -56,8 +61,8 @@ export const command: Command = {
     if (key === undefined || folder === undefined) throw USAGE('clone needs the key of a core and a folder')
     if (extra.length > 0) throw USAGE(`clone takes one key and one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
     const publicKey = parseKeyArgument(key, 'key')
-    const tcp = values.tcp === undefined ? null : parseAddress(values.tcp, '--tcp')
-    const bootstrap = values.bootstrap?.map(value => { parseAddress(value, '--bootstrap'); return value })
+    const tcp = values.tcp === undefined ? null : parseAddressOption(values.tcp, CONNECT_OPTION)
+    const bootstrap = values.bootstrap?.map(parseBootstrapOption)
     if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp connects without it')
     const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT : parseDurationOption(values.timeout, '--timeout')
     const json = values.json === true
@@ -86,7 +91,8 @@ export const command: Command = {
       } else {
         const watchdog = new Watchdog(timeout)
         try {
-          network = tcp === null ? joinSwarm(store, core, bootstrap, say, watchdog) : connectTcp(store, tcp, say, watchdog)
+          network = tcp === null ? lookUp(store, core, bootstrap, say) : connectTcp(store, tcp, say)
+          network.failed.catch(err => watchdog.fail(err))
           downloadMs = await download(core, io, say, watchdog, tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`, timeout)
         } finally {
           watchdog.stop()
@@ -121,10 +127,6 @@ export const command: Command = {
 }
 
 type Core = Corestore.Core
-
-interface Network {
-  close (): Promise<void>
-}
 
 /** Waits for a peer, learns the length it has, downloads every block up to it; resolves to the ms the download took. */
 async function download (core: Core, io: CliIO, say: (text: string) => void, watchdog: Watchdog, where: string, timeout: number): Promise<number> {
@@ -165,7 +167,7 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
 
 async function verify (core: Core, say: (text: string) => void): Promise<{ valid: number, invalid: number }> {
   const { valid, invalid } = await core.audit()
-  if (invalid > 0) throw AUDIT_FAILED(`The copy of ${toHex(core.key as Buffer)} failed verification: ${invalid} of ${valid + invalid} blocks do not match its Merkle tree`)
+  if (invalid > 0) throw AUDIT_FAILED(toHex(core.key as Buffer), valid, invalid)
   say(`verified ${valid} ${valid === 1 ? 'block' : 'blocks'}: 0 invalid`)
   return { valid, invalid }
 }
@@ -192,26 +194,22 @@ function remotePeer (core: Core): Promise<void> {
   return new Promise(resolve => core.once('peer-open', () => resolve()))
 }
 
-function joinSwarm (store: Corestore, core: Core, bootstrap: string[] | undefined, say: (text: string) => void, watchdog: Watchdog): Network {
-  const swarm = new StoreSwarm(store, { bootstrap, announce: false, lookup: true })
-  let found = false
-  swarm.on('peer-add', peer => {
-    found = true
-    say(`connected to ${peer.address ?? 'a peer'} (${peer.type})`)
-  })
-  swarm.on('error', err => watchdog.fail(err))
+function lookUp (store: Corestore, core: Core, bootstrap: string[] | undefined, say: (text: string) => void): Network {
   say(`looking up peers on the DHT${bootstrap === undefined ? '' : ` (bootstrap ${bootstrap.join(', ')})`}`)
-  // Multicast DNS may still find a peer on the LAN, so an unreachable DHT is fatal only while none is found.
-  swarm.checkBootstrap().catch((err: Error) => { if (!found) watchdog.fail(err) })
-  swarm.join(core.discoveryKey as Buffer).catch((err: Error) => watchdog.fail(err))
-  return swarm
+  return joinSwarm(store, {
+    bootstrap,
+    mode: 'lookup',
+    topics: [{ discoveryKey: core.discoveryKey as Buffer }],
+    onPeerAdd: peer => say(`connected to ${peer.address ?? 'a peer'} (${peer.type})`)
+  })
 }
 
-function connectTcp (store: Corestore, address: { host: string, port: number }, say: (text: string) => void, watchdog: Watchdog): Network {
+function connectTcp (store: Corestore, address: Address, say: (text: string) => void): Network {
   const where = `${address.host}:${address.port}`
   const socket = net.connect(address.port, address.host)
+  const { failed, fail } = failureSignal()
   const onerror = (err: NodeJS.ErrnoException): void => {
-    watchdog.fail(CONNECT_FAILED(`Cannot connect to ${where}: ${err.code ?? err.message}`))
+    fail(CONNECT_FAILED(where, err.code ?? err.message))
   }
   socket.once('error', onerror)
   socket.once('connect', () => {
@@ -220,6 +218,7 @@ function connectTcp (store: Corestore, address: { host: string, port: number }, 
     store.replicate(socket, { initiator: true, live: true })
   })
   return {
+    failed,
     close: () => new Promise<void>(resolve => {
       if (socket.destroyed) return resolve()
       socket.once('close', () => resolve())
@@ -231,15 +230,12 @@ function connectTcp (store: Corestore, address: { host: string, port: number }, 
 /** Fails a clone that makes no progress for `ms`, with the message of what it was waiting for. */
 class Watchdog {
   readonly #ms: number
-  readonly #failed: Promise<never>
-  #reject: (err: Error) => void = () => {}
+  readonly #failure = failureSignal()
   #timer: NodeJS.Timeout | null = null
   #message: () => string = () => 'Timed out'
 
   constructor (ms: number) {
     this.#ms = ms
-    this.#failed = new Promise<never>((resolve, reject) => { this.#reject = reject })
-    this.#failed.catch(() => {})
     this.kick()
   }
 
@@ -256,7 +252,7 @@ class Watchdog {
 
   fail (err: Error): void {
     this.stop()
-    this.#reject(err)
+    this.#failure.fail(err)
   }
 
   stop (): void {
@@ -265,22 +261,6 @@ class Watchdog {
   }
 
   race<T> (promise: PromiseLike<T>): Promise<T> {
-    return Promise.race([promise, this.#failed])
+    return Promise.race([promise, this.#failure.failed])
   }
-}
-
-function parseAddress (value: string, flag: string): { host: string, port: number } {
-  // An IPv6 address in brackets, as `seed --tcp [::1]:4000` prints it.
-  const v6 = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(value)
-  if (v6 !== null && flag === '--tcp' && Number(v6[2]) >= 1 && Number(v6[2]) <= 65535) return { host: v6[1] ?? '', port: Number(v6[2]) }
-  try {
-    return parseBootstrapAddress(value)
-  } catch {
-    throw USAGE(`${flag} expects host:port, such as 127.0.0.1:49737, got ${JSON.stringify(value)}`)
-  }
-}
-
-/** A key as the hex this tool prints. */
-function toHex (key: Buffer): string {
-  return key.toString('hex')
 }

@@ -1,8 +1,9 @@
 // `corestore-ts inspect <folder>`: every core a store folder holds, read-only.
 import path = require('path')
 import Corestore = require('../../lib')
-import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, USAGE } from '../command'
+import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, toHex } from '../command'
 import type { CliIO, Command } from '../command'
+import { USAGE } from '../errors'
 
 type StoredCore = Corestore.StoredCore
 type StoreInspection = Corestore.StoreInspection
@@ -160,9 +161,4 @@ function displayName (core: StoredCore): string {
     if (char === '\n') return '\\n'
     return '\\x' + char.charCodeAt(0).toString(16).padStart(2, '0')
   })
-}
-
-/** A key as the hex this tool prints. */
-function toHex (key: Buffer): string {
-  return key.toString('hex')
 }

@@ -3,15 +3,28 @@ import crypto = require('crypto')
 import net = require('net')
 import path = require('path')
 import Corestore = require('../../lib')
-import { StoreSwarm, parseBootstrapAddress } from '../../lib/swarm'
 import type { SwarmPeer } from '../../lib/swarm'
-import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, USAGE, writeJSON } from '../command'
+import { parseAddressOption, parseBootstrapOption } from '../address'
+import type { Address, AddressOption } from '../address'
+import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
+import { LISTEN_FAILED, NO_CORES, USAGE } from '../errors'
+import { failureSignal, joinSwarm } from '../network'
+import type { Network, SwarmNetwork } from '../network'
 
 type StoredCore = Corestore.StoredCore
 
 /** Where `--tcp <port>` listens: this machine only, unless the operator names an interface. */
 const DEFAULT_TCP_HOST = '127.0.0.1'
+
+/** `--tcp <port>`, `--tcp <host>:<port>` or `--tcp [<ipv6>]:<port>`; port 0 picks a free one. */
+const LISTEN_OPTION: AddressOption = {
+  flag: '--tcp',
+  expected: '[host:]port, such as 4000 or 0.0.0.0:4000 (port 0: any free port)',
+  defaultHost: DEFAULT_TCP_HOST,
+  allowPortZero: true,
+  bracketedIPv6: true
+}
 
 const usage = `Usage: corestore-ts seed <folder> [key...] [--json] [--tcp [<host>:]<port>] [--bootstrap <host:port>]...
 
@@ -53,7 +66,7 @@ export const command: Command = {
     })
     const [folder, ...givenKeys] = positionals
     if (folder === undefined) throw USAGE('seed needs the store folder')
-    const tcp = values.tcp === undefined ? null : parseListenAddress(values.tcp)
+    const tcp = values.tcp === undefined ? null : parseAddressOption(values.tcp, LISTEN_OPTION)
     const bootstrap = values.bootstrap?.map(parseBootstrapOption)
     if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp serves without it')
     const keys = givenKeys.map(key => parseKeyArgument(key, 'key'))
@@ -70,9 +83,13 @@ export const command: Command = {
     let network: Network | null = null
     try {
       await store.ready()
-      network = tcp === null
-        ? await joinSwarm(store, cores, bootstrap, report)
-        : await listenTcp(store, cores, tcp, report)
+      if (tcp === null) {
+        const swarm = announceCores(store, cores, bootstrap, report)
+        network = swarm
+        await swarm.joined
+      } else {
+        network = await listenTcp(store, cores, tcp, report)
+      }
       report({ event: 'seeding', folder: directory, cores: cores.length },
         `seeding ${cores.length} ${cores.length === 1 ? 'core' : 'cores'} from ${directory}; Ctrl-C to stop`)
       await Promise.race([stop.signalled, network.failed])
@@ -94,33 +111,20 @@ function reporter (io: CliIO, json: boolean): Report {
   return json ? event => writeJSON(io.stdout, event) : (event, text) => io.stdout.write(text + '\n')
 }
 
-interface Network {
-  /** Rejects when the network fails while seeding. */
-  failed: Promise<never>
-  close (): Promise<void>
+/** Announces every core on the DHT, telling what happens; `joined` rejects when a bootstrap node is out of reach. */
+function announceCores (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, report: Report): SwarmNetwork {
+  return joinSwarm(store, {
+    bootstrap,
+    mode: 'announce',
+    topics: cores,
+    onBootstrap: reached => report({ event: 'bootstrap', nodes: reached }, `DHT bootstrap node${reached.length === 1 ? '' : 's'} answered: ${reached.join(', ')}`),
+    onJoined: core => report({ event: 'announced', ...coreJSON(core) }, `announced ${describeCore(core)}`),
+    onPeerAdd: peer => report({ event: 'peer-connected', ...peerJSON(peer) }, `peer connected: ${describePeer(peer)}`),
+    onPeerRemove: peer => report({ event: 'peer-left', ...peerJSON(peer) }, `peer left: ${describePeer(peer)}`)
+  })
 }
 
-async function joinSwarm (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, report: Report): Promise<Network> {
-  const swarm = new StoreSwarm(store, { bootstrap, announce: true, lookup: false })
-  const failed = new Promise<never>((resolve, reject) => swarm.on('error', reject))
-  failed.catch(() => {})
-  try {
-    const reached = await swarm.checkBootstrap()
-    report({ event: 'bootstrap', nodes: reached }, `DHT bootstrap node${reached.length === 1 ? '' : 's'} answered: ${reached.join(', ')}`)
-    swarm.on('peer-add', peer => report({ event: 'peer-connected', ...peerJSON(peer) }, `peer connected: ${describePeer(peer)}`))
-    swarm.on('peer-remove', peer => report({ event: 'peer-left', ...peerJSON(peer) }, `peer left: ${describePeer(peer)}`))
-    await Promise.all(cores.map(async core => {
-      await swarm.join(core.discoveryKey)
-      report({ event: 'announced', ...coreJSON(core) }, `announced ${describeCore(core)}`)
-    }))
-  } catch (err) {
-    await swarm.close()
-    throw err
-  }
-  return { failed, close: () => swarm.close() }
-}
-
-async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }: ListenAddress, report: Report): Promise<Network> {
+async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }: Address, report: Report): Promise<Network> {
   const sockets = new Set<net.Socket>()
   const server = net.createServer(socket => {
     const address = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0)
@@ -133,11 +137,11 @@ async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }:
     store.replicate(socket, { initiator: false, live: true })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(Corestore.errors.LISTEN_FAILED(`Cannot listen on TCP ${formatAddress(host, port)}: ${err.code ?? err.message}`)))
+    server.once('error', (err: NodeJS.ErrnoException) => reject(LISTEN_FAILED(formatAddress(host, port), err.code ?? err.message)))
     server.listen(port, host, () => resolve())
   })
-  const failed = new Promise<never>((resolve, reject) => server.on('error', reject))
-  failed.catch(() => {})
+  const { failed, fail } = failureSignal()
+  server.on('error', fail)
   const bound = server.address() as net.AddressInfo
   const address = formatAddress(bound.address, bound.port)
   report({ event: 'listening', transport: 'tcp', host: bound.address, port: bound.port, address }, `listening on tcp ${address}`)
@@ -159,7 +163,7 @@ async function coresToSeed (directory: string, givenKeys: Buffer[]): Promise<Sto
   if (givenKeys.length === 0) {
     const cores: StoredCore[] = []
     for await (const dkey of Corestore.listStoredCores(directory)) cores.push(await Corestore.describeStoredCore(directory, dkey, null))
-    if (cores.length === 0) throw Corestore.errors.NO_CORES(directory)
+    if (cores.length === 0) throw NO_CORES(directory)
     return cores
   }
   const cores = new Map<string, StoredCore>()
@@ -215,32 +219,6 @@ function stopSignal (): { signalled: Promise<void>, dispose: () => void } {
   }
 }
 
-interface ListenAddress { host: string, port: number }
-
-/** `--tcp <port>`, `--tcp <host>:<port>` or `--tcp [<ipv6>]:<port>`; port 0 picks a free one. */
-function parseListenAddress (value: string): ListenAddress {
-  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):)?(\d{1,5})$/.exec(value)
-  const port = Number(match?.[3])
-  if (match === null || !(port >= 0 && port <= 65535)) {
-    throw USAGE(`--tcp expects [host:]port, such as 4000 or 0.0.0.0:4000 (port 0: any free port), got ${JSON.stringify(value)}`)
-  }
-  return { host: match[1] ?? match[2] ?? DEFAULT_TCP_HOST, port }
-}
-
 function formatAddress (host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-}
-
-function parseBootstrapOption (value: string): string {
-  try {
-    parseBootstrapAddress(value)
-    return value
-  } catch {
-    throw USAGE(`--bootstrap expects host:port, such as 127.0.0.1:49737, got ${JSON.stringify(value)}`)
-  }
-}
-
-/** A key as the hex this tool prints. */
-function toHex (key: Buffer): string {
-  return key.toString('hex')
 }
