@@ -5,7 +5,7 @@ export const PACKAGES = ['corestore-ts', 'corestore5'] as const
 export type PackageName = typeof PACKAGES[number]
 
 /** One row of the results table: a workload with its sizes. */
-export const CASES = ['open', 'reopen', 'replicate', 'passive', 'passive-small-cache', 'serve-keep', 'serve-close', 'idle-peer', 'latency'] as const
+export const CASES = ['open', 'reopen', 'replicate', 'passive', 'passive-small-cache', 'serve-keep', 'serve-close', 'idle-peer', 'latency', 'latency-from-cs5', 'latency-100', 'latency-64k', 'latency-capped'] as const
 export type CaseName = typeof CASES[number]
 
 export interface BenchOptions {
@@ -30,6 +30,12 @@ export interface BenchOptions {
   latencyBlocks: number
   /** Delay each way of the link in "latency". */
   latencyMs: number
+  /** Blocks of the core in "latency-100" (a link of 100 ms each way). */
+  latency100Blocks: number
+  /** Blocks of 64 KiB in "latency-64k" and "latency-capped". */
+  largeBlocks: number
+  /** The link's rate in "latency-capped" (MiB/s each way). */
+  linkMiBps: number
   blockSize: number
   /** How long the timed part of one run may take before it is reported as stalled. */
   timeoutSeconds: number
@@ -44,7 +50,7 @@ export interface BenchOptions {
 }
 
 type NumericOption = 'reps' | 'openCores' | 'reopenCores' | 'replicateCores' | 'replicateBlocks' | 'passiveCores' | 'passiveBlocks' | 'smallCache' |
-  'serveCores' | 'serveBatch' | 'idleCores' | 'idleCache' | 'latencyBlocks' | 'latencyMs' | 'blockSize' | 'timeoutSeconds' | 'serveTimeoutSeconds'
+  'serveCores' | 'serveBatch' | 'idleCores' | 'idleCache' | 'latencyBlocks' | 'latencyMs' | 'latency100Blocks' | 'largeBlocks' | 'linkMiBps' | 'blockSize' | 'timeoutSeconds' | 'serveTimeoutSeconds'
 
 interface NumericSetting {
   key: NumericOption
@@ -70,7 +76,10 @@ const NUMERIC: NumericSetting[] = [
   { key: 'idleCores', flag: 'idle-cores', defaultValue: 2000, min: 1, description: 'stored cores (1 block each) a remote reader reads and leaves idle in "idle-peer"' },
   { key: 'idleCache', flag: 'idle-cache', defaultValue: 50, min: 1, description: 'cacheSize of the serving store in "idle-peer"' },
   { key: 'latencyBlocks', flag: 'latency-blocks', defaultValue: 20_000, min: 1, description: 'blocks of the one core downloaded in "latency"' },
-  { key: 'latencyMs', flag: 'latency-ms', defaultValue: 50, min: 0, description: 'delay of the link each way in "latency" (ms)' },
+  { key: 'latencyMs', flag: 'latency-ms', defaultValue: 50, min: 0, description: 'delay of the link each way in "latency", "latency-from-cs5", "latency-64k" and "latency-capped" (ms)' },
+  { key: 'latency100Blocks', flag: 'latency-100-blocks', defaultValue: 5000, min: 1, description: 'blocks of the one core downloaded over 100 ms each way in "latency-100"' },
+  { key: 'largeBlocks', flag: 'large-blocks', defaultValue: 2000, min: 1, description: 'blocks of 64 KiB downloaded in "latency-64k" and "latency-capped"' },
+  { key: 'linkMiBps', flag: 'link-rate', defaultValue: 10, min: 1, description: 'the link\'s rate each way in "latency-capped" (MiB/s)' },
   { key: 'blockSize', flag: 'block-size', defaultValue: 1024, min: 1, description: 'bytes per appended block' },
   { key: 'timeoutSeconds', flag: 'timeout', defaultValue: 30, min: 1, description: 'seconds the timed part of one run may take before it counts as stalled; for serve-keep, serve-close, idle-peer and latency: seconds without progress' },
   { key: 'serveTimeoutSeconds', flag: 'serve-timeout', defaultValue: 600, min: 1, description: 'seconds the timed part of serve-keep, serve-close, idle-peer and latency may take' }
@@ -90,6 +99,8 @@ const QUICK: Partial<Record<NumericOption, number>> = {
   idleCores: 100,
   idleCache: 10,
   latencyBlocks: 200,
+  latency100Blocks: 100,
+  largeBlocks: 20,
   timeoutSeconds: 10,
   serveTimeoutSeconds: 20
 }

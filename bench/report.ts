@@ -215,7 +215,7 @@ export function markdown (results: CaseResult[], env: Environment): string {
       ? []
       : [
           '',
-          'The serving store, seen from its own process (the reader runs in another): peaks sampled every 250 ms during the reads; ' +
+          'Peaks sampled every 250 ms during the timed part, in the benchmarked process: the serving store (its reader runs in another process), or the downloader of a latency case (its uploader runs in another); ' +
             'cores/s over the first and the last tenth of the cores, and the CPU ms per core that the serving process and the reader ' +
             'spent over those tenths (first → last); loaded cores (\'feed\' events minus their cores\' \'close\') and open fds ' +
             'once that count has been steady for 2 s (at most 30 s), or at the stall.',

@@ -111,11 +111,3 @@ export function connectSocket (stream: BenchStream, socket: net.Socket): void {
   socket.pipe(stream as unknown as NodeJS.WritableStream)
   stream.pipe(socket)
 }
-
-/** Like `connect`, through a link that delays every chunk by `delayMs` each way. */
-export function connectWithLatency (a: BenchStream, b: BenchStream, delayMs: number): void {
-  const LatencyStream = require('latency-stream') as new (delayMs: number) => BenchStream
-  a.on('error', () => {})
-  b.on('error', () => {})
-  a.pipe(new LatencyStream(delayMs)).pipe(b).pipe(new LatencyStream(delayMs)).pipe(a)
-}

@@ -19,6 +19,10 @@ export interface CaseParams {
   closeAfterRead?: boolean
   /** latency: delay of the link each way (ms). */
   latencyMs?: number
+  /** latency: the link's rate each way (bytes per second); absent: no limit. */
+  linkBytesPerSecond?: number
+  /** latency: who uploads: the package under test, or corestore@5.8.2 whatever the package. */
+  uploader?: 'same' | 'corestore5'
 }
 
 /** Measurements a workload takes itself, after its timed part and `settle` (or when it stalled). */

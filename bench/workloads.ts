@@ -1,9 +1,14 @@
+import { fork } from 'child_process'
+import type { ChildProcess } from 'child_process'
+import net = require('net')
 import path = require('path')
-import type { BenchOptions, CaseName } from './options'
+import { startLinkProxy } from './link'
+import type { BenchOptions, CaseName, PackageName } from './options'
 import { names, populate, populateFolder } from './populate'
 import { serve } from './serve'
-import { append, connect, connectWithLatency, ready, whenDownloaded } from './store'
-import type { BenchCore, BenchStore } from './store'
+import { connect, connectSocket, ready, whenDownloaded } from './store'
+import type { BenchCore, BenchStore, BenchStoreConstructor } from './store'
+import type { UploaderReady, UploaderSpec } from './uploader'
 import type { CaseParams, PreparedRun, Workload } from './workload'
 
 export type WorkloadName = 'open' | 'reopen' | 'replicate' | 'passive' | 'serve' | 'latency'
@@ -24,6 +29,9 @@ export interface CaseSpec {
 }
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`
+
+/** Hyperdrive v10 writes file content in blocks of 64 KiB. */
+const LARGE_BLOCK = 64 * 1024
 
 export function caseSpec (name: CaseName, o: BenchOptions): CaseSpec {
   const withBlocks = (cores: number, blocks: number): string => `${plural(cores, 'core')} × ${plural(blocks, 'block')} of ${o.blockSize} B`
@@ -56,15 +64,27 @@ export function caseSpec (name: CaseName, o: BenchOptions): CaseSpec {
       // Batches of half the cache: corestore@5 closes cores it is still serving once more are loaded than its cacheSize.
       return { ...base, ...served(o.idleCores, false, o.idleCache, Math.max(1, Math.floor(o.idleCache / 2))), title: `serve a remote reader that then leaves its channels idle (cacheSize ${o.idleCache})` }
     case 'latency':
-      return {
-        ...base,
-        workload: 'latency',
-        params: { ...params(1, o.latencyBlocks), latencyMs: o.latencyMs },
-        title: `download one core over a link with ${o.latencyMs} ms latency each way`,
-        size: withBlocks(1, o.latencyBlocks),
-        timeoutSeconds: o.serveTimeoutSeconds,
-        quietSeconds: o.timeoutSeconds
-      }
+      return { ...base, ...overLink(o.latencyBlocks, o.blockSize, { latencyMs: o.latencyMs }), title: `download one core over a link with ${o.latencyMs} ms latency each way` }
+    case 'latency-from-cs5':
+      return { ...base, ...overLink(o.latencyBlocks, o.blockSize, { latencyMs: o.latencyMs, uploader: 'corestore5' }), title: `download one core from a corestore@5.8.2 uploader over a link with ${o.latencyMs} ms latency each way` }
+    case 'latency-100':
+      return { ...base, ...overLink(o.latency100Blocks, o.blockSize, { latencyMs: 100 }), title: 'download one core over a link with 100 ms latency each way' }
+    case 'latency-64k':
+      return { ...base, ...overLink(o.largeBlocks, LARGE_BLOCK, { latencyMs: o.latencyMs }), title: `download one core of 64 KiB blocks (Hyperdrive content) over a link with ${o.latencyMs} ms latency each way` }
+    case 'latency-capped':
+      return { ...base, ...overLink(o.largeBlocks, LARGE_BLOCK, { latencyMs: o.latencyMs, linkBytesPerSecond: o.linkMiBps * 1024 * 1024 }), title: `download one core of 64 KiB blocks over a link of ${o.linkMiBps} MiB/s with ${o.latencyMs} ms latency each way` }
+  }
+
+  /** A latency case: one core downloaded over a link; peaks sampled, stalled when its progress stands still. */
+  function overLink (blocks: number, blockSize: number, link: Pick<CaseParams, 'latencyMs' | 'linkBytesPerSecond' | 'uploader'>): Omit<CaseSpec, 'name' | 'title'> {
+    return {
+      workload: 'latency',
+      params: { cores: 1, blocks, blockSize, cacheSize: null, ...link },
+      size: `1 core × ${plural(blocks, 'block')} of ${blockSize} B`,
+      timeoutSeconds: o.serveTimeoutSeconds,
+      quietSeconds: o.timeoutSeconds,
+      samplePeaks: true
+    }
   }
 }
 
@@ -157,32 +177,48 @@ function downloadAll (a: BenchStore, b: BenchStore, keys: Buffer[], params: Case
   }
 }
 
-/** 6. B downloads one long core from A over a link that delays each chunk both ways. */
+/**
+ * 6. B downloads one long core from A over TCP through a link that delays each chunk both ways (and,
+ * with a rate, holds it until the bytes before it crossed). A runs in a process of its own
+ * (uploader.ts): the package under test, or corestore@5.8.2 when the case says so.
+ */
 const latency: Workload = async (Store, dir, params) => {
-  const a = new Store(path.join(dir, 'a'))
-  await ready(a)
-  const source = a.get({ name: 'bench-latency' })
-  await ready(source)
-  const CHUNK = 1000
-  for (let from = 0; from < params.blocks; from += CHUNK) {
-    const count = Math.min(CHUNK, params.blocks - from)
-    await append(source, Array.from({ length: count }, (_, i) => Buffer.alloc(params.blockSize, (from + i) & 0xff)))
-  }
+  const uploader = await startUploader({
+    pkg: params.uploader === 'corestore5' ? 'corestore5' : packageOf(Store),
+    dir: path.join(dir, 'a'),
+    blocks: params.blocks,
+    blockSize: params.blockSize
+  })
+  const proxy = await startLinkProxy({ host: '127.0.0.1', port: uploader.port }, { delayMs: params.latencyMs ?? 0, bytesPerSecond: params.linkBytesPerSecond })
   const b = new Store(path.join(dir, 'b'))
   await ready(b)
-  const copy = b.get({ key: source.key as Buffer })
+  const copy = b.get({ key: Buffer.from(uploader.key, 'hex') })
   let opened = false
   return {
     async run () {
-      const streams = [a.replicate(false, { live: true }), b.replicate(true, { live: true })] as const
-      connectWithLatency(...streams, params.latencyMs ?? 0)
+      const socket = net.connect(proxy.port, '127.0.0.1')
+      connectSocket(b.replicate(true, { live: true }), socket)
       await ready(copy)
       opened = true
       await whenDownloaded(copy, params.blocks)
-      return { a, b, copy, streams }
+      return { b, copy, socket, proxy, uploader }
     },
     progress: () => `${opened ? copy.downloaded(0, params.blocks) : 0}/${params.blocks} blocks downloaded`
   }
+}
+
+/** Which package a store class is (corestore-ts's carries its error factories as a static). */
+function packageOf (Store: BenchStoreConstructor): PackageName {
+  return typeof (Store as unknown as { errors?: unknown }).errors === 'object' ? 'corestore-ts' : 'corestore5'
+}
+
+/** Forks the uploader and waits until it serves; it exits with this process. */
+function startUploader (spec: UploaderSpec): Promise<UploaderReady & { child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, 'uploader.js'), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    child.once('message', message => resolve({ ...(message as UploaderReady), child }))
+    child.once('exit', code => reject(new Error(`the uploader exited (code ${String(code)}) before it served`)))
+  })
 }
 
 // 5. serve (serve-keep, serve-close, idle-peer) is in serve.ts.

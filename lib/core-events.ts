@@ -12,6 +12,12 @@ export interface CoreEventsHost {
   emit<E extends keyof RootEvents> (event: E, ...args: Parameters<RootEvents[E]>): boolean
   /** Adds a core to every open replication stream. */
   attach (core: Feed): void
+  /** The replication streams' request windows: what is asked and what arrives. */
+  readonly requests: {
+    requested (feed: Feed, peer: Peer, id: string, index: number): void
+    delivered (peer: Peer, id: string, index: number, bytes: number): void
+    removed (peer: Peer): void
+  }
   /** Forgets a core that closed or failed to open. */
   forget (core: Core): void
   isClosed (): boolean
@@ -65,11 +71,19 @@ export class CoreEvents implements CoreLifecycle {
     this.#refresh(feed)
   }
 
-  onpeerremove (feed: HookedFeed): void {
+  onpeerremove (feed: HookedFeed, peer: Peer): void {
+    this.#host.requests.removed(peer)
     this.#refresh(feed)
   }
 
-  ondownload (feed: HookedFeed): void {
+  onrequest (feed: HookedFeed, peer: Peer, index: number): void {
+    const id = (feed as Core).storeId
+    if (id !== null) this.#host.requests.requested(feed, peer, id, index)
+  }
+
+  ondownload (feed: HookedFeed, peer: Peer | null, index: number, bytes: number): void {
+    const id = (feed as Core).storeId
+    if (peer !== null && id !== null) this.#host.requests.delivered(peer, id, index, bytes)
     this.#touch(feed)
   }
 

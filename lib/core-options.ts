@@ -4,6 +4,7 @@ import { checkCoreOptions } from './core-checks'
 import { INVALID_OPTIONS } from './errors'
 import { rememberingCrypto } from './hypercore9'
 import type { Feed } from './hypercore9'
+import { checkReplicationOptions } from './replication'
 import type { ReplicationOptions } from './replication'
 import type { CoreRequest } from './view'
 
@@ -52,6 +53,7 @@ export class CoreOptions {
     }
     const badCoreOption = checkCoreOptions(forwarded)
     if (badCoreOption !== null) throw badCoreOption
+    checkReplicationOptions(forwarded)
     this.forwarded = forwarded as ForwardedOptions
     this.#sharedCache = opts.cache ?? null
   }

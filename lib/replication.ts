@@ -1,15 +1,23 @@
 // Replication streams: created (or adopted, or piped over a raw socket), tracked, and given every
 // core the store shares. Cores come from a CoreSource; this module never touches storage.
 import type { Duplex } from 'stream'
-import { HYPERCORE_MAX_REQUESTS, openedLocally, ProtocolStream, replicatesOver, setRequestBudget, streamChannels, channelPeer } from './hypercore9'
-import type { Feed } from './hypercore9'
+import { channelPeer, HookedFeed, HYPERCORE_MAX_REQUESTS, openedLocally, peerStream, ProtocolStream, replicatesOver, setRequestBudget, streamChannels } from './hypercore9'
+import type { Feed, Peer } from './hypercore9'
 import { INVALID_OPTIONS, NO_INITIATOR } from './errors'
 import { peersLog, short } from './log'
+import { DEFAULT_MAX_BYTES_IN_FLIGHT } from './request-window'
+import { StreamRequests } from './stream-requests'
 
 /** hypercore@9's replication options (hypercore-protocol@8's among them), and which side initiates. */
 export interface ReplicationOptions extends Feed.ReplicateOptions {
   /** Which side initiates; replicate(socket) needs it (or Hyperswarm's connection info). */
   initiator?: boolean
+  /**
+   * The most bytes of blocks this side keeps requested and unanswered over the stream (default 8 MiB):
+   * the bound of the request window, which otherwise adapts to the link. A `maxRequests` fixes the
+   * window instead, per core, as in corestore@5.
+   */
+  maxBytesInFlight?: number
 }
 
 /** What the replicator asks of the store. */
@@ -38,6 +46,8 @@ interface TrackedStream {
   opts: ReplicationOptions
   /** The requests in flight per peer on this stream now (see requestsPerPeer). */
   maxRequests: number
+  /** The stream's adaptive request window; null when the options fix `maxRequests`. */
+  requests: StreamRequests | null
 }
 
 /**
@@ -55,6 +65,8 @@ export function requestsPerPeer (cores: number): number {
 /** The open replication streams of one store: every core it attaches (each core that opens) joins each of them. */
 export class Replicator {
   readonly #streams = new Set<TrackedStream>()
+  /** The streams whose request windows adapt, by protocol stream (a peer names its stream). */
+  readonly #windows = new Map<ProtocolStream, StreamRequests>()
   readonly #source: CoreSource
   /** The store's own options, under every stream's. */
   readonly #defaults: ReplicationOptions
@@ -88,7 +100,11 @@ export class Replicator {
 
   /** Replicates `cores` over `stream` and keeps it for cores loaded later, until it ends. */
   track (stream: ProtocolStream, initiator: boolean, opts: ReplicationOptions, cores: Iterable<Feed>): void {
-    const tracked: TrackedStream = { stream, initiator, opts, maxRequests: HYPERCORE_MAX_REQUESTS }
+    const tracked: TrackedStream = { stream, initiator, opts, maxRequests: HYPERCORE_MAX_REQUESTS, requests: null }
+    if (opts.maxRequests === undefined) {
+      tracked.requests = new StreamRequests({ maxBytesInFlight: opts.maxBytesInFlight ?? DEFAULT_MAX_BYTES_IN_FLIGHT, floor: () => tracked.maxRequests })
+      this.#windows.set(stream, tracked.requests)
+    }
     this.#streams.add(tracked)
     for (const core of cores) this.replicateCore(core, tracked)
 
@@ -115,11 +131,36 @@ export class Replicator {
     const onend = (): void => {
       this.#streams.delete(tracked)
       stream.removeListener('discovery-key', ondiscoverykey)
+      if (tracked.requests !== null) {
+        tracked.requests.close()
+        this.#windows.delete(stream)
+      }
     }
     stream.on('discovery-key', ondiscoverykey)
     stream.once('finish', onend)
     stream.once('end', onend)
     stream.once('close', onend)
+  }
+
+  /** A peer of core `id` sent a request for block `index`: its stream's window counts it. */
+  requested (feed: Feed, peer: Peer, id: string, index: number): void {
+    if (isFixed(feed)) return
+    this.#windows.get(peerStream(peer))?.requested(feed, peer, id, index)
+  }
+
+  /** Block `index` of core `id` arrived from `peer` with `bytes`. */
+  delivered (peer: Peer, id: string, index: number, bytes: number): void {
+    this.#windows.get(peerStream(peer))?.delivered(peer, id, index, bytes)
+  }
+
+  /** A peer left: its requests will not be answered. */
+  removed (peer: Peer): void {
+    this.#windows.get(peerStream(peer))?.removed(peer)
+  }
+
+  /** The request window of a stream (null when its options fix `maxRequests`). */
+  windowOf (stream: ProtocolStream): StreamRequests | null {
+    return this.#windows.get(stream) ?? null
   }
 
   /** Adds a core to every open stream. */
@@ -139,7 +180,7 @@ export class Replicator {
       }
       if (!err && !stream.destroyed && !core.closed && !core.closing) {
         core.replicate(initiator, { ...opts, stream })
-        if (opts.maxRequests === undefined) tuneRequests(tracked, core)
+        if (opts.maxRequests === undefined && !isFixed(core)) tuneRequests(tracked, core)
       }
       // hypercore closes the channel of a peer whose capability does not prove it knows the key.
       if (settled !== undefined) settled(!err && !stream.destroyed && replicatesOver(core, stream))
@@ -171,6 +212,20 @@ function tuneRequests (tracked: TrackedStream, core: Feed): void {
   if (budget === HYPERCORE_MAX_REQUESTS || core.discoveryKey === null) return
   const peer = channelPeer(tracked.stream, core.discoveryKey.toString('hex'))
   if (peer !== null) setRequestBudget(peer, budget)
+}
+
+/** A core given its own `maxRequests` keeps it: nothing adapts its budget. */
+function isFixed (core: Feed): boolean {
+  return core instanceof HookedFeed && core.fixedRequestBudget
+}
+
+/** `maxBytesInFlight` must be a whole number of bytes >= 1 when given. */
+export function checkReplicationOptions (opts: { maxBytesInFlight?: unknown }): void {
+  const bytes = opts.maxBytesInFlight
+  if (bytes === undefined) return
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 1) {
+    throw INVALID_OPTIONS(`maxBytesInFlight must be a whole number of bytes >= 1, got ${typeof bytes === 'number' ? bytes : typeof bytes}`)
+  }
 }
 
 /** Pipes a protocol stream through a raw duplex; either ending destroys the other. */
@@ -252,6 +307,7 @@ export function resolveReplicationArgs (first: unknown, second: unknown): Replic
     if (!ProtocolStream.isProtocolStream(opts.stream)) throw NO_INITIATOR()
     stream = opts.stream
   }
+  checkReplicationOptions(opts)
   if (initiator === undefined) initiator = pickInitiator(opts, info, stream, raw)
   // A raw connection is today's Corestore form, which always replicates live.
   if (raw !== null && opts.live === undefined) opts.live = true

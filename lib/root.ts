@@ -88,13 +88,6 @@ export class StoreRoot extends EventEmitter {
         this.#closeForgotten(id, core).then(err => { if (err !== null) this.emit('error', err) }, () => {})
       }
     })
-    this.#events = new CoreEvents({
-      cache: this.#cache,
-      emit: (event, ...args) => this.emit(event, ...args),
-      attach: core => this.#replicator.attach(core),
-      forget: core => this.#forget(core),
-      isClosed: () => this.closed
-    })
     this.#serving = new PeerServing({
       cache: this.#cache,
       isClosed: () => this.closed,
@@ -103,6 +96,14 @@ export class StoreRoot extends EventEmitter {
       closeForgotten: (id, core) => { this.#closeForgotten(id, core).catch(() => {}) }
     })
     this.#replicator = new Replicator(this.#serving, this.#coreOptions.forwarded)
+    this.#events = new CoreEvents({
+      cache: this.#cache,
+      emit: (event, ...args) => this.emit(event, ...args),
+      attach: core => this.#replicator.attach(core),
+      requests: this.#replicator,
+      forget: core => this.#forget(core),
+      isClosed: () => this.closed
+    })
   }
 
   get opened (): boolean {

@@ -23,6 +23,7 @@ class Recorder extends EventEmitter implements FeedHooks {
   onclose (feed: HookedFeed): void { this.#record(['onclose', feed]) }
   onpeeradd (feed: HookedFeed, peer: Peer): void { this.#record(['onpeeradd', feed, peer]) }
   onpeerremove (feed: HookedFeed, peer: Peer): void { this.#record(['onpeerremove', feed, peer]) }
+  onrequest (feed: HookedFeed, peer: Peer, index: number): void { this.#record(['onrequest', feed, peer, index]) }
   ondownload (feed: HookedFeed, peer: Peer | null, index: number, bytes: number): void { this.#record(['ondownload', feed, peer, index, bytes]) }
   onupload (feed: HookedFeed, peer: Peer, index: number, bytes: number): void { this.#record(['onupload', feed, peer, index, bytes]) }
   onpeererror (feed: HookedFeed, peer: Peer, err: Error): void { this.#record(['onpeererror', feed, peer, err]) }
@@ -110,7 +111,7 @@ test('a feed reports its open and its close once each, and a failed open once', 
   assert.equal(hooks.of('onopen', failing).length, 0)
 })
 
-test('each block a peer downloads fires ondownload on the reader and onupload on the writer once, with that peer and its bytes', WAITS, async () => {
+test('each block a peer downloads fires onrequest and ondownload on the reader and onupload on the writer once, with that peer and its bytes', WAITS, async () => {
   const hooks = new Recorder()
   const blocks = [Buffer.alloc(100, 1), Buffer.alloc(2000, 2), Buffer.alloc(7, 3)]
   const { writer, reader } = await writerAndReader(2, blocks, hooks)
@@ -128,6 +129,10 @@ test('each block a peer downloads fires ondownload on the reader and onupload on
   assert.deepEqual(uploads.map(c => [c[3], c[4]]).sort((x, y) => (x[0] as number) - (y[0] as number)), [[0, 100], [1, 2000], [2, 7]])
   const writerPeer = hooks.of('onpeeradd', writer)[0]?.[2]
   for (const call of uploads) assert.equal(call[2], writerPeer)
+  const requests = hooks.of('onrequest', reader)
+  assert.deepEqual(requests.map(c => c[3]).sort(), [0, 1, 2], 'one request per block, none twice')
+  for (const call of requests) assert.equal(call[2], readerPeer)
+  assert.equal(hooks.of('onrequest', writer).length, 0, 'the writer requested nothing')
   assert.equal(hooks.of('ondownload', writer).length, 0, 'the writer downloaded nothing')
   assert.equal(hooks.of('onupload', reader).length, 0)
 

@@ -6,6 +6,7 @@ import fs = require('fs')
 import path = require('path')
 import z32 = require('z32')
 import Corestore = require('../lib')
+import { startLinkProxy } from '../bench/link'
 import { startBootstrapNode } from '../lib/swarm'
 import { listFiles, tmpdir } from './helpers/store'
 
@@ -200,6 +201,26 @@ test('seed --tcp serves the discovery keys given on 127.0.0.1; clone --tcp downl
   const stopped = await seed.exited()
   assert.equal(stopped.code, 0, stopped.stderr)
   assert.match(stopped.stdout, /stopped\n$/)
+})
+
+test('clone --tcp through a link with 50 ms of latency each way (a delaying proxy) completes and verifies', { timeout: 120000 }, async t => {
+  const cleanup = cleanups(t)
+  const { dir, cleanup: removeDir } = await tmpdir()
+  cleanup(removeDir)
+  const source = path.join(dir, 'source')
+  const target = path.join(dir, 'target')
+  const { key, discoveryKey, blocks } = await sourceStore(source)
+  const seed = cli(['seed', source, discoveryKey.toString('hex'), '--tcp', '0'], cleanup)
+  const [, port] = await seed.waitFor(/^listening on tcp 127\.0\.0\.1:(\d+)$/m)
+  const proxy = await startLinkProxy({ host: '127.0.0.1', port: Number(port) }, { delayMs: 50 })
+  cleanup(() => proxy.close())
+  const clone = cli(['clone', key.toString('hex'), target, '--tcp', `127.0.0.1:${proxy.port}`, '--timeout', '60s'], cleanup)
+  const result = await clone.exited(110000)
+  assert.equal(result.code, 0, result.stderr)
+  assert.match(result.stdout, new RegExp(`^verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
+  await assertCopy(target, key, blocks)
+  seed.signal('SIGTERM')
+  await seed.exited()
 })
 
 test('clone without a peer gives up after --timeout with one line, and leaves no folder behind', { timeout: 60000 }, async t => {

@@ -11,7 +11,7 @@ import { rememberWrittenNodes, writeVerifiedBlock } from './block-writes'
 import { Feed } from './load'
 import { guardOpen, noteOpenError, stopWatching, watchOpenReads } from './open-guards'
 import type { OpenReads } from './open-guards'
-import { containPeerErrors } from './peers'
+import { containPeerErrors, watchRequests } from './peers'
 import type { Peer } from './peers'
 import { reloadState } from './state-reload'
 
@@ -43,6 +43,8 @@ export interface FeedHooks {
   onpeeradd (feed: HookedFeed, peer: Peer): void
   /** A peer stopped replicating it ('peer-remove'). */
   onpeerremove (feed: HookedFeed, peer: Peer): void
+  /** `peer` sent a request for block `index` (a download in progress). */
+  onrequest (feed: HookedFeed, peer: Peer, index: number): void
   /** A block of `bytes` came from `peer` (null: put locally) and is stored. */
   ondownload (feed: HookedFeed, peer: Peer | null, index: number, bytes: number): void
   /** A block of `bytes` is going to `peer`. */
@@ -77,6 +79,7 @@ export class HookedFeed extends Feed {
   #hooks: FeedHooks | null = null
   readonly #openReads: OpenReads
   #peersWantedAt = 0
+  readonly #fixedBudget: boolean
 
   constructor (files: FeedFiles, key: Buffer | null, opts: Feed.Options, hooks: FeedHooks) {
     const openReads: OpenReads = { opened: false, failed: null, wrapped: [] }
@@ -86,6 +89,7 @@ export class HookedFeed extends Feed {
       return watchOpenReads(files.openFile(name), openReads)
     }, key, opts)
     this.#openReads = openReads
+    this.#fixedBudget = typeof opts.maxRequests === 'number'
     guardOpen(this, openReads)
     rememberWrittenNodes(this)
     this.#files = files
@@ -100,6 +104,11 @@ export class HookedFeed extends Feed {
   /** The discovery key the store files this feed under (known before it opens, unlike `discoveryKey`). */
   get storeDiscoveryKey (): Buffer | null {
     return this.#files?.discoveryKey ?? null
+  }
+
+  /** Whether the feed was given its own `maxRequests`: a fixed budget per peer that nothing adapts. */
+  get fixedRequestBudget (): boolean {
+    return this.#fixedBudget
   }
 
   /** The codec appended values are encoded with (hypercore's `valueEncoding`). */
@@ -128,6 +137,7 @@ export class HookedFeed extends Feed {
           break
         case 'peer-add':
           containPeerErrors(this, args[0] as Peer, (peer, err) => hooks.onpeererror(this, peer, err))
+          watchRequests(this, args[0] as Peer, (peer, index) => hooks.onrequest(this, peer, index))
           hooks.onpeeradd(this, args[0] as Peer)
           break
         case 'peer-remove':

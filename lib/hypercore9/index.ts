@@ -10,9 +10,12 @@ export {
   channelPeer,
   closeIdleChannels,
   openedLocally,
+  peerStream,
+  releaseRequests,
   replicatesOver,
   requestBudget,
   requestsInFlight,
+  sendRequests,
   setRequestBudget,
   streamChannels
 } from './peers'

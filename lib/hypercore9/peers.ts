@@ -12,12 +12,20 @@ interface ReplicatingPeer {
   stream: { close (): void, stream: ProtocolStream }
   maxRequests: number
   urgentRequests: number
-  inflightRequests: unknown[]
+  inflightRequests: Array<{ index: number }>
   inflightWants: number
   _index: number
   _destroyed: boolean
   _close (): void
+  _request (index: number, bytes: number, hash: boolean): void
   destroy (err?: Error): void
+  update (): void
+}
+
+/** hypercore@9's Feed, the members request release touches. */
+interface RequestingFeed {
+  _reserved: { set (index: number, value: boolean): void }
+  _updatePeers (): void
 }
 
 /** hypercore-protocol@8's channelizer: each channel's handlers are hypercore's Peer. */
@@ -32,6 +40,8 @@ const URGENT_EXTRA = 16
 
 /** Marks the feeds whose peers' errors stay on their own channel. */
 const CONTAINED = Symbol('corestore-ts contained peer errors')
+/** A feed's listener for the requests its peers send. */
+const ON_REQUEST = Symbol('corestore-ts request sent')
 const patchedPeers = new WeakSet<object>()
 
 /**
@@ -42,9 +52,31 @@ const patchedPeers = new WeakSet<object>()
  */
 export function containPeerErrors (feed: object, peer: Peer, onContained: (peer: Peer, err: Error) => void): void {
   (feed as Record<symbol, unknown>)[CONTAINED] = onContained
+  patchPeerClass(peer)
+}
+
+/** `onRequest` hears of every block request a peer of `feed` sends (index, and the peer). */
+export function watchRequests (feed: object, peer: Peer, onRequest: (peer: Peer, index: number) => void): void {
+  (feed as Record<symbol, unknown>)[ON_REQUEST] = onRequest
+  patchPeerClass(peer)
+}
+
+/**
+ * Patches hypercore's Peer class once (its constructor is not exported; the first peer shows it):
+ * `destroy` with an error closes only that channel for feeds that contain their errors, and `_request`
+ * tells feeds that watch their requests. Peers of other hypercores keep hypercore's behaviour.
+ */
+function patchPeerClass (peer: Peer): void {
   const proto = Object.getPrototypeOf(peer) as ReplicatingPeer | null
-  if (proto === null || patchedPeers.has(proto) || typeof proto.destroy !== 'function') return
+  if (proto === null || patchedPeers.has(proto) || typeof proto.destroy !== 'function' || typeof proto._request !== 'function') return
   patchedPeers.add(proto)
+  const request = proto._request
+  proto._request = function (this: ReplicatingPeer, index: number, bytes: number, hash: boolean) {
+    request.call(this, index, bytes, hash)
+    const watcher = (this.feed as Record<symbol, unknown> | null)?.[ON_REQUEST]
+    // A hash-only request carries no block: it is no sample of the link's rate.
+    if (typeof watcher === 'function' && hash !== true) (watcher as (peer: Peer, index: number) => void)(this as unknown as Peer, index)
+  }
   const destroy = proto.destroy
   proto.destroy = function (this: ReplicatingPeer, err?: Error) {
     const contained = (this.feed as Record<symbol, unknown> | null)?.[CONTAINED]
@@ -78,6 +110,30 @@ export function setRequestBudget (peer: Peer, requests: number): void {
   const replicating = peer as unknown as ReplicatingPeer
   replicating.maxRequests = requests
   replicating.urgentRequests = requests + URGENT_EXTRA
+}
+
+/**
+ * Takes back every request a peer has in flight, so that other peers may be asked for those blocks
+ * (hypercore asks one peer per block); returns their indexes. An answer that comes later anyway is
+ * accepted when the block is still wanted, and refused as unrequested when it is not.
+ */
+export function releaseRequests (peer: Peer): number[] {
+  const replicating = peer as unknown as ReplicatingPeer
+  const released = replicating.inflightRequests.splice(0).map(request => request.index)
+  const feed = replicating.feed as RequestingFeed
+  for (const index of released) feed._reserved.set(index, false)
+  if (released.length > 0) feed._updatePeers()
+  return released
+}
+
+/** Lets a peer send the requests its (new) budget allows now, rather than after its next answer. */
+export function sendRequests (peer: Peer): void {
+  (peer as unknown as ReplicatingPeer).update()
+}
+
+/** The stream a peer replicates over. */
+export function peerStream (peer: Peer): ProtocolStream {
+  return peer.stream.stream
 }
 
 /** How many of a peer's requests wait for an answer. */
