@@ -10,6 +10,7 @@ export type CliErrorCode =
   | 'TIMEOUT'
   | 'LISTEN_FAILED'
   | 'NO_CORES'
+  | 'NOT_A_STATUS_PAGE'
 
 export class CliError extends Error {
   constructor (readonly code: CliErrorCode, message: string) {
@@ -40,3 +41,7 @@ export const LISTEN_FAILED = (address: string, reason: string): CliError =>
 
 export const NO_CORES = (directory: string): CliError =>
   new CliError('NO_CORES', `${directory} holds no cores to seed`)
+
+/** What answers at an address is not a store's status page (no /stats.json with a store's snapshot). */
+export const NOT_A_STATUS_PAGE = (url: string): CliError =>
+  new CliError('NOT_A_STATUS_PAGE', `${url} is not a corestore-ts status page: it serves no store snapshot at stats.json (start one with store.serveStatus() or corestore-ts seed --status)`)

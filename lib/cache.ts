@@ -237,6 +237,11 @@ export class CoreCache<C> {
     return this.#entries.keys()
   }
 
+  /** Every loaded core with its id and how many views and outside references hold it. */
+  * entries (): IterableIterator<{ id: string, core: C, references: number }> {
+    for (const [id, entry] of this.#entries) yield { id, core: entry.core, references: references(entry) }
+  }
+
   * activeCores (): IterableIterator<C> {
     for (const entry of this.#entries.values()) {
       if (references(entry) > 0) yield entry.core

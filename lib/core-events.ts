@@ -2,9 +2,11 @@
 // block: the boundary's hooks for every core of one store, in one object (no listener per core).
 import type { CoreCache } from './cache'
 import type { Core, CoreLifecycle } from './core'
+import { afterHandshake, peerStream } from './hypercore9'
 import type { Feed, HookedFeed, Peer } from './hypercore9'
 import { coresLog, peersLog, short } from './log'
 import type { RootEvents } from './root'
+import type { PeerStats, StoreStats } from './stats'
 
 /** What the hooks reach of the store. */
 export interface CoreEventsHost {
@@ -21,12 +23,18 @@ export interface CoreEventsHost {
   /** Forgets a core that closed or failed to open. */
   forget (core: Core): void
   isClosed (): boolean
+  /** The store's traffic counters. */
+  readonly stats: StoreStats
+  /** A peer as the stats show it (for the peer events). */
+  peerStats (peer: Peer): PeerStats
 }
 
 export class CoreEvents implements CoreLifecycle {
   readonly #host: CoreEventsHost
   /** What each get passed, for the 'feed' event, until its core opens. */
   readonly #requested = new Map<Core, unknown>()
+  /** The peers a 'peer-add' announced: only they are announced gone. */
+  readonly #announced = new WeakSet<Peer>()
 
   constructor (host: CoreEventsHost) {
     this.#host = host
@@ -67,13 +75,23 @@ export class CoreEvents implements CoreLifecycle {
     if (opened) this.#host.emit('core-close', core)
   }
 
-  onpeeradd (feed: HookedFeed): void {
+  onpeeradd (feed: HookedFeed, peer: Peer): void {
+    this.#host.stats.peerAdded(peer)
     this.#refresh(feed)
+    // hypercore-protocol opens channels before its handshake ends: the peer is announced once the
+    // remote's Noise key (its id) is known, or at once on a stream without a handshake.
+    afterHandshake(peerStream(peer), () => {
+      if (!feed.peers.includes(peer)) return
+      this.#announced.add(peer)
+      this.#host.emit('peer-add', feed as Core, this.#host.peerStats(peer))
+    })
   }
 
   onpeerremove (feed: HookedFeed, peer: Peer): void {
+    const stats = this.#host.peerStats(peer)
     this.#host.requests.removed(peer)
     this.#refresh(feed)
+    if (this.#announced.delete(peer)) this.#host.emit('peer-remove', feed as Core, stats)
   }
 
   onrequest (feed: HookedFeed, peer: Peer, index: number): void {
@@ -84,10 +102,12 @@ export class CoreEvents implements CoreLifecycle {
   ondownload (feed: HookedFeed, peer: Peer | null, index: number, bytes: number): void {
     const id = (feed as Core).storeId
     if (peer !== null && id !== null) this.#host.requests.delivered(peer, id, index, bytes)
+    this.#host.stats.downloaded(feed, peer, bytes)
     this.#touch(feed)
   }
 
-  onupload (feed: HookedFeed): void {
+  onupload (feed: HookedFeed, peer: Peer, _index: number, bytes: number): void {
+    this.#host.stats.uploaded(feed, peer, bytes)
     this.#touch(feed)
   }
 

@@ -11,6 +11,8 @@ import { withCallback } from './promises'
 import type { ReplicationOptions } from './replication'
 import { StoreRoot } from './root'
 import type { RootEvents, StoreOptions } from './root'
+import type { StoreStatsSnapshot } from './stats'
+import type { StatusServer, StatusServerOptions } from './status/server'
 import type { StorageFunction } from './storage'
 import { childView, namedKeyPair, parseDefaultRequest, parseGetRequest, peekRequest, rootView } from './view'
 import type { GetOptions, SessionOptions, View } from './view'
@@ -102,7 +104,7 @@ class Corestore extends EventEmitter {
       this.#root.on(event, listener)
       return () => this.#root.removeListener(event, listener)
     }
-    const offs = [forward('feed'), forward('error'), forward('core-open'), forward('core-close')]
+    const offs = [forward('feed'), forward('error'), forward('core-open'), forward('core-close'), forward('peer-add'), forward('peer-remove')]
     this.#unlisten = () => { for (const off of offs) off() }
   }
 
@@ -182,6 +184,25 @@ class Corestore extends EventEmitter {
    */
   replicate (isInitiatorOrStream?: boolean | ReplicationOptions | ProtocolStream | NodeJS.ReadWriteStream, opts?: ReplicationOptions | { readonly client: boolean }): ProtocolStream {
     return this.#root.replicateFor(isInitiatorOrStream, opts, this.#parent === null ? null : [...this.#opened.values()], this.closed)
+  }
+
+  /**
+   * What the store holds and has moved, now: every loaded core (active or passive) with its peers
+   * and traffic since it was loaded, the store's totals since it opened, its descriptor pool and
+   * memory. A plain object (JSON-serialisable), built in O(loaded cores) when asked.
+   */
+  stats (): StoreStatsSnapshot {
+    return this.#root.stats()
+  }
+
+  /**
+   * Serves the store's status read-only over HTTP: `/` (a live page), `/stats.json` (the snapshot)
+   * and `/metrics` (Prometheus text). On 127.0.0.1 unless a host is given; port 0 (the default)
+   * takes a free one. The server's code loads only when this is called.
+   */
+  serveStatus (opts: StatusServerOptions = {}): Promise<StatusServer> {
+    const status = require('./status/server') as typeof import('./status/server')
+    return status.serveStatus(() => this.stats(), opts)
   }
 
   /**
@@ -268,6 +289,11 @@ namespace Corestore {
   export type StorageFunction = import('./storage').StorageFunction
   export type CorestoreError = import('./errors').CorestoreError
   export type ErrorCode = import('./errors').ErrorCode
+  export type Stats = import('./stats').StoreStatsSnapshot
+  export type CoreStats = import('./stats').CoreStats
+  export type PeerStats = import('./stats').PeerStats
+  export type StatusServer = import('./status/server').StatusServer
+  export type StatusServerOptions = import('./status/server').StatusServerOptions
   export type StoredCore = import('./storage/inspect').StoredCore
   export type StoreInspection = import('./storage/inspect').StoreInspection
   export type ListOptions = import('./storage/inspect').ListOptions

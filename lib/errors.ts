@@ -41,6 +41,8 @@ export type ErrorCode =
   // networking (lib/swarm.ts)
   | 'BOOTSTRAP_UNREACHABLE'
   | 'SWARM_CLOSED'
+  // the status server
+  | 'LISTEN_FAILED'
 
 // Errors that must also be `instanceof TypeError` (as corestore@5 callers may test) are TypeErrors
 // underneath; this set lets `instanceof CorestoreError` recognise them as well.
@@ -165,6 +167,9 @@ export const BOOTSTRAP_UNREACHABLE = (detail: string): CorestoreError =>
 
 export const SWARM_CLOSED = (): CorestoreError =>
   new CorestoreError('SWARM_CLOSED', 'The swarm is closed')
+
+/** The status server cannot listen where it was asked to (a port in use, a host not of this machine). */
+export const LISTEN_FAILED = (message: string): CorestoreError => new CorestoreError('LISTEN_FAILED', message)
 
 /** A short description of a bad value for an error message: its type and size, never its secret bytes. */
 export function describe (value: unknown): string {

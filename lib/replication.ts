@@ -67,6 +67,8 @@ export class Replicator {
   readonly #streams = new Set<TrackedStream>()
   /** The streams whose request windows adapt, by protocol stream (a peer names its stream). */
   readonly #windows = new Map<ProtocolStream, StreamRequests>()
+  /** The remote address of streams piped over a socket (host:port). */
+  readonly #addresses = new WeakMap<ProtocolStream, string>()
   readonly #source: CoreSource
   /** The store's own options, under every stream's. */
   readonly #defaults: ReplicationOptions
@@ -89,7 +91,11 @@ export class Replicator {
   replicate (args: ReplicationArgs, cores: Iterable<Feed>): ProtocolStream {
     const opts: ReplicationOptions = { ...this.#defaults, ...args.opts }
     const stream = args.stream ?? new ProtocolStream(args.initiator, opts)
-    if (args.raw !== null) pipeRaw(args.raw, stream)
+    if (args.raw !== null) {
+      pipeRaw(args.raw, stream)
+      const { remoteAddress, remotePort } = args.raw as { remoteAddress?: unknown, remotePort?: unknown }
+      if (typeof remoteAddress === 'string') this.#addresses.set(stream, typeof remotePort === 'number' ? `${remoteAddress}:${remotePort}` : remoteAddress)
+    }
     if (this.#closed) {
       stream.destroy()
       return stream
@@ -156,6 +162,12 @@ export class Replicator {
   /** A peer left: its requests will not be answered. */
   removed (peer: Peer): void {
     this.#windows.get(peerStream(peer))?.removed(peer)
+  }
+
+  /** A peer's remote address: of the socket its stream was piped over, or as hypercore-protocol knows it. */
+  remoteAddress (peer: Peer): string | null {
+    const stream = peerStream(peer)
+    return this.#addresses.get(stream) ?? stream.remoteAddress ?? null
   }
 
   /** The request window of a stream (null when its options fix `maxRequests`). */

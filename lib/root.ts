@@ -11,7 +11,7 @@ import { CoreOptions } from './core-options'
 import type { StoreOptions } from './core-options'
 import { CORE_CONFLICT, INVALID_OPTIONS, STORE_CLOSED } from './errors'
 import { ExclusiveLocks, lockCore } from './exclusive'
-import { closeIdleChannels } from './hypercore9'
+import { closeIdleChannels, requestsInFlight } from './hypercore9'
 import type { Feed, ProtocolStream } from './hypercore9'
 import { deriveKeyPair, discoveryKey, parseMasterKey, toHex } from './keys'
 import type { KeyPair } from './keys'
@@ -20,6 +20,8 @@ import { PendingNames } from './pending-names'
 import { Replicator, resolveReplicationArgs } from './replication'
 import type { ReplicationOptions } from './replication'
 import { PeerServing } from './serving'
+import { StoreStats } from './stats'
+import type { PeerStats, StatsSource, StoreStatsSnapshot } from './stats'
 import { StoreStorage } from './storage'
 import type { KeySource, StorageFunction } from './storage'
 import type { CoreRequest } from './view'
@@ -31,6 +33,10 @@ export interface RootEvents {
   feed: (core: Core, opts: unknown) => void
   'core-open': (core: Core) => void
   'core-close': (core: Core) => void
+  /** A peer began replicating a core (one remote store, over one stream). */
+  'peer-add': (core: Core, peer: PeerStats) => void
+  /** A peer stopped replicating a core; its counters are final. */
+  'peer-remove': (core: Core, peer: PeerStats) => void
   error: (err: Error) => void
 }
 
@@ -57,6 +63,7 @@ export class StoreRoot extends EventEmitter {
   /** Cores the cache let go of, until they closed: a new instance waits for the old one's files. */
   readonly #closingCores = new Map<string, Promise<Error | null>>()
   readonly #events: CoreEvents
+  readonly #stats = new StoreStats()
   /** Cores made outside the store that streams of the whole store carry too (the legacy adapter's). */
   #outsideCores: () => Iterable<Feed> = () => []
   #masterKey: Buffer | null
@@ -102,7 +109,9 @@ export class StoreRoot extends EventEmitter {
       attach: core => this.#replicator.attach(core),
       requests: this.#replicator,
       forget: core => this.#forget(core),
-      isClosed: () => this.closed
+      isClosed: () => this.closed,
+      stats: this.#stats,
+      peerStats: peer => this.#stats.peerStats(peer, this.#statsSource())
     })
   }
 
@@ -276,6 +285,29 @@ export class StoreRoot extends EventEmitter {
   /** The cores made outside the store (see `useOutsideCores`). */
   outsideCores (): Iterable<Feed> {
     return this.#outsideCores()
+  }
+
+  /** What the store holds and has moved, now (see stats.ts). */
+  stats (): StoreStatsSnapshot {
+    return this.#stats.snapshot(this.#statsSource())
+  }
+
+  #statsSource (): StatsSource {
+    const pool = this.#storage.pool
+    const directory = this.#storage.directory
+    const cache = this.#cache
+    return {
+      * loaded () {
+        for (const { id, core, references } of cache.entries()) yield { id, core, references, name: core instanceof Core ? core.storeName : null }
+      },
+      requestsInFlight,
+      remoteAddress: peer => this.#replicator.remoteAddress(peer),
+      // No pool: a storage function, or a folder without a bound (random-access-file, as corestore@5).
+      files: pool === null ? { open: null, max: null, waiting: null } : { open: pool.openCount, max: pool.maxOpen, waiting: pool.waitingCount },
+      folder: directory,
+      locked: this.#storage.locked,
+      cacheSize: this.#coreOptions.cacheSize
+    }
   }
 
   /** Whether a core with this discovery key is loaded or stored. */

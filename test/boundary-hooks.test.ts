@@ -50,6 +50,7 @@ function memoryFiles (keys: KeyPair, writable: boolean, wrap: (name: string, fil
     keyStorage: ram(keys.publicKey),
     secretKeyStorage: writable ? ram(keys.secretKey) : ram(),
     discoveryKey: discoveryKey(keys.publicKey),
+    name: null,
     openFile: name => wrap(name, ram()),
     resolve: cb => process.nextTick(cb, null, { publicKey: keys.publicKey })
   }

@@ -13,7 +13,8 @@ const usage = `Usage: corestore-ts inspect <folder> [--json] [--wide] [--namespa
 Lists every core a corestore@5 or corestore-ts store folder holds on disk, loaded or not: its
 discovery key, public key, whether this store can write it (and why: a name it derives from the
 master key, or a stored secret key), its name, its length in blocks and its length in bytes.
-Reads only: it never writes, creates or locks a file in the folder, not even master_key.
+Reads only: it never writes, creates or locks a file in the folder, not even master_key, and it
+works beside a running store that holds the folder (it says so on stderr).
 
 Options:
   --json              print a JSON array of { discoveryKey, publicKey, writable, writableBecause,
@@ -66,6 +67,7 @@ export const command: Command = {
       ...(values.namespace === undefined ? {} : { namespace: values.namespace })
     })
     for (const warning of inspection.warnings) io.stderr.write(`corestore-ts: warning: ${warning}\n`)
+    if (inspection.inUse === true) io.stderr.write(`corestore-ts: note: ${inspection.directory} is in use by a running store; read without its lock, so a core it is writing may show an older length\n`)
 
     if (values.json === true) {
       io.stdout.write(JSON.stringify(inspection.cores.map(toJSON), null, 2) + '\n')

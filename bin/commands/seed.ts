@@ -26,7 +26,16 @@ const LISTEN_OPTION: AddressOption = {
   bracketedIPv6: true
 }
 
-const usage = `Usage: corestore-ts seed <folder> [key...] [--json] [--tcp [<host>:]<port>] [--bootstrap <host:port>]...
+/** `--status <port>` or `--status <host>:<port>`: the status page, on this machine unless a host is named. */
+const STATUS_OPTION: AddressOption = {
+  flag: '--status',
+  expected: '[host:]port, such as 4100 or 0.0.0.0:4100 (port 0: any free port)',
+  defaultHost: DEFAULT_TCP_HOST,
+  allowPortZero: true,
+  bracketedIPv6: true
+}
+
+const usage = `Usage: corestore-ts seed <folder> [key...] [--json] [--tcp [<host>:]<port>] [--bootstrap <host:port>]... [--status [<host>:]<port>]
 
 Serves the cores of a store folder until interrupted (Ctrl-C, SIGTERM), then closes cleanly.
 Announces discovery keys on the Hyperswarm@2 DHT (and to the LAN by multicast DNS): those of the
@@ -42,12 +51,16 @@ Options:
                            other machines. Port 0 picks a free one. Peers connect with
                            \`corestore-ts clone <key> <folder> --tcp <host>:<port>\`
   --bootstrap <host:port>  a DHT bootstrap node (repeatable); default: Hyperswarm's public ones
+  --status [<host>:]<port> serve the store's status page there (read-only: /, /stats.json,
+                           /metrics; watch it with \`corestore-ts status <host>:<port>\`); the
+                           host defaults to ${DEFAULT_TCP_HOST}, and any other host prints a warning
   --json                   print one JSON object per line for each event instead of text:
                            { event: "listening", transport: "tcp", host, port } or
                            { event: "bootstrap", nodes }, then { event: "announced" | "serving",
                            discoveryKey, publicKey, length, byteLength } per core,
-                           { event: "seeding", folder, cores }, { event: "peer-connected" |
-                           "peer-left", peer, transport, address }, { event: "stopped" }
+                           { event: "status", url } with --status, { event: "seeding", folder,
+                           cores }, { event: "peer-connected" | "peer-left", peer, transport,
+                           address }, { event: "stopping" }, { event: "stopped" }
   -h, --help               print this help
 
 Exit codes: 0 once stopped by a signal, 1 when seeding fails (no such folder, no such core, an
@@ -62,12 +75,14 @@ export const command: Command = {
     const { values, positionals } = parseCommandArgs(argv, {
       tcp: { type: 'string' },
       bootstrap: { type: 'string', multiple: true },
+      status: { type: 'string' },
       json: { type: 'boolean' }
     })
     const [folder, ...givenKeys] = positionals
     if (folder === undefined) throw USAGE('seed needs the store folder')
     const tcp = values.tcp === undefined ? null : parseAddressOption(values.tcp, LISTEN_OPTION)
     const bootstrap = values.bootstrap?.map(parseBootstrapOption)
+    const statusAddress = values.status === undefined ? null : parseAddressOption(values.status, STATUS_OPTION)
     if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp serves without it')
     const keys = givenKeys.map(key => parseKeyArgument(key, 'key'))
     const report = reporter(io, values.json === true)
@@ -81,8 +96,13 @@ export const command: Command = {
     const store = new Corestore(directory, { writable: false, masterKey })
     const stop = stopSignal()
     let network: Network | null = null
+    let status: Corestore.StatusServer | null = null
     try {
       await store.ready()
+      if (statusAddress !== null) {
+        status = await store.serveStatus({ host: statusAddress.host, port: statusAddress.port })
+        report({ event: 'status', url: status.url }, `status page at ${status.url} (corestore-ts status ${status.url})`)
+      }
       if (tcp === null) {
         const swarm = announceCores(store, cores, bootstrap, report)
         network = swarm
@@ -96,6 +116,7 @@ export const command: Command = {
       report({ event: 'stopping' }, 'stopping')
     } finally {
       stop.dispose()
+      if (status !== null) await status.close()
       if (network !== null) await network.close()
       await store.close()
     }

@@ -22,6 +22,8 @@ export interface FeedFiles {
   readonly secretKeyStorage: RandomAccessStorage
   /** The discovery key the store files the core under; null while a name waits for the master key. */
   readonly discoveryKey: Buffer | null
+  /** The name the core's key pair derives from, once its keys are known (null: opened by key). */
+  readonly name: Buffer | null
   /** Every other file of the core (`tree`, `data`, `bitfield`, `signatures`). */
   openFile (name: string): RandomAccessStorage
   /** Reads (or creates) the key files; the feed opens once they are known. */
@@ -104,6 +106,11 @@ export class HookedFeed extends Feed {
   /** The discovery key the store files this feed under (known before it opens, unlike `discoveryKey`). */
   get storeDiscoveryKey (): Buffer | null {
     return this.#files?.discoveryKey ?? null
+  }
+
+  /** The name the store derived this feed's key pair from, once known (null: opened by key or key pair). */
+  get storeName (): Buffer | null {
+    return this.#files?.name ?? null
   }
 
   /** Whether the feed was given its own `maxRequests`: a fixed budget per peer that nothing adapts. */

@@ -7,6 +7,7 @@ export { HookedFeed } from './feed'
 export type { Codec, FeedFiles, FeedHooks } from './feed'
 export {
   HYPERCORE_MAX_REQUESTS,
+  afterHandshake,
   channelPeer,
   closeIdleChannels,
   openedLocally,

@@ -131,6 +131,17 @@ export function sendRequests (peer: Peer): void {
   (peer as unknown as ReplicatingPeer).update()
 }
 
+/**
+ * Calls `cb` once the stream's Noise handshake is done (the remote's key, the peer's id, is known),
+ * at once when it is, or when the stream has no handshake (`noise: false`). A stream that ends first
+ * never calls it.
+ */
+export function afterHandshake (stream: ProtocolStream, cb: () => void): void {
+  const state = (stream as unknown as { state?: { _noise?: boolean } }).state
+  if (stream.remotePublicKey !== null || state?._noise === false) return cb()
+  stream.once('handshake', cb)
+}
+
 /** The stream a peer replicates over. */
 export function peerStream (peer: Peer): ProtocolStream {
   return peer.stream.stream

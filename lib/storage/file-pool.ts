@@ -220,6 +220,11 @@ export class FilePool {
     return this.#open.length
   }
 
+  /** How many files wait for a descriptor now. */
+  get waitingCount (): number {
+    return this.#waitingFiles.length
+  }
+
   /** A file of the store, opened on demand. */
   file (filename: string): PooledFile {
     return new PooledFile(this, filename)

@@ -7,6 +7,7 @@ import { CORE_NOT_FOUND, INVALID_OPTIONS, KEY_MISMATCH, NOT_A_STORE, STORAGE_NOT
 import { isMissing, openFileNoAtime, readFilePrefix, readFileWhole } from './files'
 import { deriveKeyPair, KEY_BYTES, parseKey, parseMasterKey, publicKeyOf, SECRET_KEY_BYTES, toHex } from '../keys'
 import { coreRoot, keyFileHolds, MASTER_KEY_FILE } from './layout'
+import { isFolderLocked } from './lock'
 import { readStoredMasterKey } from './master-key'
 import { decodeName } from './name-codec'
 import { decodeNodeSize, HEADER_BYTES, NODE_BYTES, nodeOffset, SIGNATURE_BYTES } from './hypercore-files'
@@ -57,6 +58,8 @@ export interface StoreInspection {
   masterKeySource: 'option' | 'file' | null
   /** What looks wrong with the folder itself (such as an unusable `master_key`). */
   warnings: string[]
+  /** Whether a running store (in any process) holds the folder now; null where that cannot be told. */
+  inUse: boolean | null
   cores: StoredCore[]
 }
 
@@ -189,7 +192,7 @@ export async function inspectStoreFolder (directory: string, opts: InspectOption
   const cores: StoredCore[] = []
   const list = opts.namespace === undefined ? {} : { namespace: opts.namespace }
   for await (const dkey of listStoredCores(root, list)) cores.push(await describeStoredCore(root, dkey, masterKey))
-  return { directory: root, masterKeySource, warnings, cores }
+  return { directory: root, masterKeySource, warnings, inUse: await isFolderLocked(root), cores }
 }
 
 async function holdsAnyCore (directory: string): Promise<boolean> {

@@ -118,6 +118,13 @@ export class CoreKeyFiles {
     this.#destroyFiles(cb)
   }
 
+  /** The name the key pair derives from: the resolved one (from the `name` file), else the request's. */
+  get name (): Buffer | null {
+    const resolved = this.#resolved
+    if (resolved !== null && !Array.isArray(resolved)) return resolved.name
+    return this.#source.name
+  }
+
   /** Known from the request, or once a name asked for before ready has been derived. */
   get discoveryKey (): Buffer | null {
     return this.#discoveryKey

@@ -55,3 +55,26 @@ export async function lockFolder (directory: string): Promise<FolderLock> {
   }
   return new FolderLock(directory, fd)
 }
+
+/**
+ * Whether some store (in any process) holds the folder's lock, told without taking it: the kernel
+ * lists every flock in /proc/locks by device and inode. Null where that list cannot be read.
+ */
+export async function isFolderLocked (directory: string): Promise<boolean | null> {
+  let locks: string
+  try {
+    locks = await fs.promises.readFile('/proc/locks', 'utf-8')
+  } catch {
+    return null
+  }
+  const { dev, ino } = await fs.promises.stat(directory, { bigint: true })
+  // glibc's major() and minor() of st_dev; /proc/locks prints them in hex, the inode in decimal.
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn)
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn)
+  for (const line of locks.split('\n')) {
+    const match = /\bFLOCK\s+\S+\s+\S+\s+\S+\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(line)
+    if (match === null) continue
+    if (BigInt('0x' + (match[1] ?? '')) === major && BigInt('0x' + (match[2] ?? '')) === minor && BigInt(match[3] ?? '') === ino) return true
+  }
+  return false
+}
