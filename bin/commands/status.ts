@@ -91,9 +91,9 @@ export function renderView (stats: Stats, base: URL, rate: { up: number, down: n
   ])
   const headers = ['STATE', 'HOLDERS', 'BLOCKS', 'SIZE', 'PEERS', 'UP', 'DOWN', 'NAME']
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map(row => (row[i] ?? '').length)))
-  const rest = widths.slice(0, -1).reduce((sum, w) => sum + w + 2, 0) + 2
+  const rest = widths.reduce((sum, w) => sum + w + 2, 0)
   // The discovery key takes what the other columns leave, at least 8 hex digits, at most all 64.
-  const keyWidth = Math.max(8, Math.min(64, width - rest - 8))
+  const keyWidth = Math.max(8, Math.min(64, width - rest))
   const row = (key: string, values: string[]): string => {
     const shown = key.length > keyWidth ? key.slice(0, keyWidth - 1) + '…' : key.padEnd(keyWidth)
     return fit([shown, ...values.map((v, i) => i < values.length - 1 && i > 0 ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))].join('  ').trimEnd())
