@@ -11,6 +11,25 @@ import { discoveryKey, toHex } from './keys'
 /** hypercore@9's download selection, which `undownload` takes back; awaitable when no callback was given. */
 export type Download = object & PromiseLike<void> & { catch: Promise<void>['catch'] }
 
+/** The value encodings hypercore@9 decodes to strings. */
+type StringEncoding = 'utf-8' | 'utf8' | 'ascii' | 'hex' | 'base64' | 'ucs2' | 'ucs-2' | 'utf16le' | 'utf16-le'
+
+/** What a core's `get()` gives for its `valueEncoding` (absent: binary, a Buffer). */
+export type DecodedValue<E> = [E] extends [undefined] ? Buffer
+  : E extends 'binary' ? Buffer
+    : E extends StringEncoding ? string
+      : E extends 'json' | 'ndjson' ? unknown
+        : E extends { decode (buffer: Buffer): infer D } ? D
+          : unknown
+
+/** What a core's `append()` takes for its `valueEncoding` (binary: bytes, or a string as UTF-8). */
+export type EncodableValue<E> = [E] extends [undefined] ? Buffer | Uint8Array | string
+  : E extends 'binary' ? Buffer | Uint8Array | string
+    : E extends StringEncoding ? string
+      : E extends 'json' | 'ndjson' ? unknown
+        : E extends { encode (value: infer V): unknown } ? V
+          : unknown
+
 const noop = (): void => {}
 
 /** What the store learns of each core it made (the boundary's hooks), and whether the store closed. */
@@ -47,7 +66,7 @@ type Wrapped = keyof typeof CHECKS
  * The Hypercore 9 core the store hands out. Its promises never raise an unhandled rejection: a legacy
  * caller that neither passes a callback nor awaits loses the error exactly as hypercore's own no-op did.
  */
-export class Core extends HookedFeed {
+export class Core<T = any, In = any> extends HookedFeed {
   #readOnly = false
   #lifecycle: CoreLifecycle | null = null
   #storeId: string | null = null
@@ -83,9 +102,9 @@ export class Core extends HookedFeed {
     return call<void>(args, a => super.close(...a))
   }
 
-  override append (data: unknown, cb: Callback<number>): void
-  override append (data: unknown): Promise<number>
-  override append (data: unknown, cb?: Callback<number>): Promise<number> | void {
+  override append (data: In | In[], cb: Callback<number>): void
+  override append (data: In | In[]): Promise<number>
+  override append (data: In | In[], cb?: Callback<number>): Promise<number> | void {
     const err = Core.#closedError(this) ?? checkBlocks(data, this.codec)
     if (err !== null) return fail(err, cb)
     if (this.#readOnly && this.key !== null) return fail(this.#notWritable('was opened read-only (writable: false)'), cb)
@@ -102,26 +121,26 @@ export class Core extends HookedFeed {
   }
 
   // Callback forms first, so a callback's parameters get their types from the right overload.
-  override get (index: number, cb: Callback<any>): symbol
-  override get (index: number, opts: Feed.GetOptions | null | undefined, cb: Callback<any>): symbol
-  override get (index: number, opts?: Feed.GetOptions | null): Promise<any>
-  override get (...args: unknown[]): Promise<any> | symbol {
+  override get (index: number, cb: Callback<T>): symbol
+  override get (index: number, opts: Feed.GetOptions | null | undefined, cb: Callback<T>): symbol
+  override get (index: number, opts?: Feed.GetOptions | null): Promise<T>
+  override get (...args: unknown[]): Promise<T> | symbol {
     return this.#wrap('get', args, Symbol('hypercore-get'), () => {
       if (this.opened && !this.has(args[0] as number)) this.wantPeers()
     })
   }
 
-  override getBatch (start: number, end: number, cb: Callback<any[]>): void
-  override getBatch (start: number, end: number, opts: Feed.GetBatchOptions | null | undefined, cb: Callback<any[]>): void
-  override getBatch (start: number, end: number, opts?: Feed.GetBatchOptions | null): Promise<any[]>
-  override getBatch (...args: unknown[]): Promise<any[]> | void {
+  override getBatch (start: number, end: number, cb: Callback<T[]>): void
+  override getBatch (start: number, end: number, opts: Feed.GetBatchOptions | null | undefined, cb: Callback<T[]>): void
+  override getBatch (start: number, end: number, opts?: Feed.GetBatchOptions | null): Promise<T[]>
+  override getBatch (...args: unknown[]): Promise<T[]> | void {
     return this.#wrap('getBatch', args)
   }
 
-  override head (cb: Callback<any>): void
-  override head (opts: Feed.HeadOptions | null | undefined, cb: Callback<any>): void
-  override head (opts?: Feed.HeadOptions | null): Promise<any>
-  override head (...args: unknown[]): Promise<any> | void {
+  override head (cb: Callback<T>): void
+  override head (opts: Feed.HeadOptions | null | undefined, cb: Callback<T>): void
+  override head (opts?: Feed.HeadOptions | null): Promise<T>
+  override head (...args: unknown[]): Promise<T> | void {
     return this.#wrap('head', args)
   }
 

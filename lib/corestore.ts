@@ -1,6 +1,6 @@
 // The public class: the corestore@5 API and today's names for it, over one store root and one view.
 import { EventEmitter } from 'events'
-import type { Core } from './core'
+import type { Core, DecodedValue, EncodableValue } from './core'
 import { STORE_CLOSED } from './errors'
 import type { Callback } from './errors'
 import type { Feed, ProtocolStream } from './hypercore9'
@@ -21,7 +21,17 @@ export type { GetOptions, SessionOptions }
 
 export type CorestoreOptions = StoreOptions
 
-interface Corestore {
+/** A value encoding: a name hypercore@9 knows, or a codec. */
+export type ValueEncoding = NonNullable<Feed.Options['valueEncoding']>
+
+/** The encoding a get chose (`undefined`: none), else the store's. */
+type EncodingOf<V, StoreEncoding> = [V] extends [undefined] ? StoreEncoding : V
+
+/** The core a get gives: its values typed by the encoding its options (or the store) chose. */
+export type CoreFor<V, StoreEncoding> = Core<DecodedValue<EncodingOf<V, StoreEncoding>>, EncodableValue<EncodingOf<V, StoreEncoding>>>
+
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- a merged interface repeats the class's type parameters
+interface Corestore<E extends ValueEncoding | undefined = undefined> {
   on<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this
   once<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this
   emit<E extends keyof RootEvents> (event: E, ...args: Parameters<RootEvents[E]>): boolean
@@ -33,7 +43,7 @@ interface Corestore {
  * a Corestore too: a view that shares all of that and tracks the cores it opened.
  */
 
-class Corestore extends EventEmitter {
+class Corestore<E extends ValueEncoding | undefined = undefined> extends EventEmitter {
   // The package's statics, set by the entry (lib/index.ts) so this module stays free of their imports.
   /** Every error factory, the `CorestoreError` class and (as a type) the `ErrorCode` union. */
   declare static readonly errors: typeof import('./errors')
@@ -58,21 +68,21 @@ class Corestore extends EventEmitter {
   /** The storage the store was made with (a folder path or a storage function). */
   readonly storage: string | StorageFunction
   /** corestore@5 compatibility: the store behind a view. */
-  readonly store: Corestore
+  readonly store: Corestore<E>
 
   readonly #root: StoreRoot
   readonly #view: View
-  readonly #parent: Corestore | null
+  readonly #parent: Corestore<any> | null
   /** The cores this view asked for, by hex discovery key. */
   readonly #opened = new Map<string, Core>()
   readonly #exclusive = new Set<() => void>()
   readonly #unlisten: () => void
   #closing: Promise<void> | null = null
 
-  constructor (storage: string | StorageFunction, opts?: CorestoreOptions)
+  constructor (storage: string | StorageFunction, opts?: CorestoreOptions & { valueEncoding?: E })
   /** @internal A view of an existing store: a namespace or session of `parent`. */
-  constructor (root: StoreRoot, view: View, parent: Corestore)
-  constructor (storage: string | StorageFunction | StoreRoot, opts: CorestoreOptions | View = {}, parent: Corestore | null = null) {
+  constructor (root: StoreRoot, view: View, parent: Corestore<any>)
+  constructor (storage: string | StorageFunction | StoreRoot, opts: CorestoreOptions | View = {}, parent: Corestore<any> | null = null) {
     super()
     this.setMaxListeners(0)
     this.store = this
@@ -150,24 +160,32 @@ class Corestore extends EventEmitter {
     return withCallback(this.#root.open(), cb)
   }
 
-  /** The core `opts` describes; the same instance for as long as it is loaded. */
+  /**
+   * The core `opts` describes; the same instance for as long as it is loaded. Its values are typed by
+   * the `valueEncoding` of the options, else of the store: a Buffer for binary (the default), a string
+   * for utf-8 and the other string encodings, `unknown` for json, a codec's decoded type.
+   */
+  get (key: Buffer | Uint8Array | string): CoreFor<undefined, E>
+  get<V extends ValueEncoding | undefined = undefined> (opts?: GetOptions & { valueEncoding?: V }): CoreFor<V, E>
   get (opts?: GetOptions | Buffer | Uint8Array | string): Core {
     return this.#acquire(parseGetRequest(this.#view, opts))
   }
 
   /** This view's bootstrap core, derived from its namespace name (`default` at the root). */
+  default (key: Buffer | Uint8Array | string): CoreFor<undefined, E>
+  default<V extends ValueEncoding | undefined = undefined> (opts?: GetOptions & { valueEncoding?: V }): CoreFor<V, E>
   default (opts?: GetOptions | Buffer | Uint8Array | string): Core {
     return this.#acquire(parseDefaultRequest(this.#view, opts))
   }
 
   /** A view below this one; with no name (or any falsy one, as corestore@5) a random one. */
-  namespace (name?: string | Buffer | Uint8Array | null): Corestore {
+  namespace (name?: string | Buffer | Uint8Array | null): Corestore<E> {
     return this.session({ namespace: name === undefined || name === null || name === '' ? randomBytes(32) : name })
   }
 
-  session (opts: SessionOptions = {}): Corestore {
+  session (opts: SessionOptions = {}): Corestore<E> {
     if (this.closed) throw STORE_CLOSED()
-    return new Corestore(this.#root, childView(this.#view, opts), this)
+    return new Corestore<E>(this.#root, childView(this.#view, opts), this)
   }
 
   /** The key pair `get({ name })` gives in this view. */

@@ -105,6 +105,36 @@ test('npm pack ships the compiled library that package.json main and types point
   assert.ok(!ws.files.some(f => f.startsWith('package/node_modules/')), 'the tarball ships node_modules')
 })
 
+test('the packed package is clean: no install-time script, source maps that resolve, declarations only for what it loads', async t => {
+  const ws = await prepare(t)
+  if (ws === null) return
+  const packed = new Set(ws.files.map(f => f.slice('package/'.length)))
+  const pkg = JSON.parse(await fs.promises.readFile(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(pkg.scripts[hook], undefined, `a ${hook} script runs when someone installs the package`)
+  // Every shipped map names its sources, and every source is shipped beside it.
+  const maps = [...packed].filter(f => f.endsWith('.map'))
+  assert.ok(maps.length > 0)
+  for (const map of maps) {
+    const { sources } = JSON.parse(await fs.promises.readFile(path.join(PROJECT_ROOT, map), 'utf8')) as { sources: string[] }
+    for (const source of sources) {
+      const shipped = path.posix.normalize(path.posix.join(path.posix.dirname(map), source))
+      assert.ok(packed.has(shipped), `${map} points at ${shipped}, which the package does not ship`)
+    }
+  }
+  // Declarations of untyped packages: only those the shipped code loads.
+  const declared = new Set([...packed].filter(f => f.startsWith('types/')).map(f => f.split('/')[1]))
+  for (const name of declared) {
+    if (name === undefined || name.endsWith('.d.ts')) continue
+    const module = name.replace('__', '/').replace(/^hyperswarm\/dht$/, '@hyperswarm/dht')
+    const used = [...packed].some(f => f.startsWith('build/') && f.endsWith('.js') && fs.readFileSync(path.join(PROJECT_ROOT, f), 'utf8').includes(`require("${module}`))
+    assert.ok(used, `types/${name} ships, but nothing shipped loads ${module}`)
+  }
+  // And the declarations need no ES2015 target (tsc's default is lower).
+  for (const file of [...packed].filter(f => f.endsWith('.d.ts') && f.startsWith('build/'))) {
+    assert.doesNotMatch(await fs.promises.readFile(path.join(PROJECT_ROOT, file), 'utf8'), /#private/, file)
+  }
+})
+
 test('a project that installs only corestore-ts replicates between two of its stores', { timeout: INSTALL_TIMEOUT }, async t => {
   if (await prepare(t) === null) return
   const dir = await plainProject()

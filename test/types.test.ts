@@ -90,6 +90,18 @@ async function main (): Promise<void> {
   const inspection: Corestore.StoreInspection = await Corestore.inspectStoreFolder('./store')
   console.log(described.writable, inspection, Corestore.toZ32(Corestore.parseKey('a'.repeat(64))), Corestore.discoveryKey(Buffer.alloc(32)))
 
+  // Values typed by valueEncoding: the get's own, else the store's; binary (the default) gives Buffers.
+  const binary: Buffer = await store.get({ name: 'bytes', valueEncoding: 'binary' }).get(0)
+  const text: string = await store.get({ name: 'text' }).get(0)
+  await store.get({ name: 'text' }).append(['a', 'b'])
+  const json: unknown = await core.get(0)
+  const bytes: Buffer = await new Corestore('./other').get({ name: 'raw' }).get(0)
+  const numbers = store.get({ name: 'numbers', valueEncoding: { encode: (n: number) => Buffer.from(String(n)), decode: (b: Buffer) => Number(b.toString()) } })
+  await numbers.append(42)
+  const answer: number = await numbers.get(0)
+  const named: string = await store.namespace('ns').default().get(0)
+  console.log(binary, text, json, bytes, answer, named)
+
   const options: Corestore.Options = { sparse: true }
   const getOptions: Corestore.GetOptions = { name: 'x', valueEncoding: { encode: (v: string) => Buffer.from(v), decode: (b: Buffer) => b.toString() } }
   console.log(options, store.get(getOptions).length)
@@ -102,10 +114,10 @@ void main()
 
 /** Lines that must not compile, each with the error code that must reject it. */
 const WRONG_LINES: Array<[code: number, why: string, line: string]> = [
-  [2353, 'a misspelt get option', "store.get({ nmae: 'x' })"],
-  [2353, 'a misspelt hypercore option', "store.get({ name: 'x', sprase: true })"],
+  [2769, 'a misspelt get option', "store.get({ nmae: 'x' })"],
+  [2769, 'a misspelt hypercore option', "store.get({ name: 'x', sprase: true })"],
   [2561, 'a misspelt store option', "void new Corestore('./s', { cacheSzie: 3 })"],
-  [2322, 'an unknown value encoding', "store.get({ name: 'x', valueEncoding: 'yaml' })"],
+  [2769, 'an unknown value encoding', "store.get({ name: 'x', valueEncoding: 'yaml' })"],
   [2345, 'replicate takes a boolean, options or a stream', "store.replicate('yes')"],
   [2322, 'live is a boolean', "store.replicate(true, { live: 'yes' })"],
   [2353, 'a misspelt replication option', 'store.replicate(true, { lvie: true })'],
@@ -117,7 +129,10 @@ const WRONG_LINES: Array<[code: number, why: string, line: string]> = [
   [2769, 'a misspelt get() option of a core', 'void core.get(0, { wiat: false })'],
   [2551, 'a core has no such method', 'core.appendd(1)'],
   [2339, 'no such static', 'void Corestore.inspectFolder'],
-  [2345, 'a namespace name is a string or bytes', 'store.namespace(42)']
+  [2345, 'a namespace name is a string or bytes', 'store.namespace(42)'],
+  [2345, 'a binary core gives Buffers, not strings', 'void core.get(0).then((text: string) => text)'],
+  [2345, 'a utf-8 core takes strings', "void store.get({ name: 'u', valueEncoding: 'utf-8' }).append(42)"],
+  [2345, 'a codec\'s core gives what the codec decodes', "void store.get({ name: 'c', valueEncoding: { encode: (n: number) => Buffer.from(String(n)), decode: (b: Buffer) => Number(b.toString()) } }).get(0).then((n: string) => n)"]
 ]
 
 function wrongProgram (withDirectives: boolean): string {
@@ -141,6 +156,9 @@ const PROGRAMS: Record<string, string> = {
   // An ES module.
   'esm.mts': "import Corestore from 'corestore-ts'\n" + CORRECT_BODY,
   'wrong.ts': wrongProgram(true),
+  // Plain \`tsc --strict main.ts\`: TypeScript's default options (target ES5), no tsconfig.
+  'main.ts': "import Corestore = require('corestore-ts')\nconst store = new Corestore('./store', { valueEncoding: 'utf-8' })\n" +
+    "store.get({ name: 'x' }).get(0).then(text => console.log(text.toUpperCase()), err => console.log(err))\n",
   'wrong-unchecked.ts': wrongProgram(false)
 }
 
@@ -215,6 +233,16 @@ test('the packed package ships the declarations its .d.ts files need', { timeout
   }
   const entry = await fs.promises.readFile(path.join(root, 'build', 'lib', 'index.d.ts'), 'utf8')
   assert.match(entry, /<reference path="\.\.\/\.\.\/types\/hypercore\/index\.d\.ts"/)
+})
+
+test('plain `tsc --strict main.ts` with TypeScript\'s default options shows no error inside the package', { timeout: INSTALL_TIMEOUT }, async t => {
+  const dir = await ready(t)
+  if (dir === null) return
+  const tsc = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc')
+  const result = await run(process.execPath, [tsc, '--strict', '--noEmit', 'main.ts'], { cwd: dir, timeout: COMPILE_TIMEOUT })
+  const output = result.stdout + result.stderr
+  assert.doesNotMatch(output, /node_modules\/corestore-ts/, 'an error inside the package')
+  assert.equal(result.code, 0, output)
 })
 
 for (const [setting, moduleOptions] of Object.entries(MODULE_SETTINGS)) {
