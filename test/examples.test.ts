@@ -147,3 +147,29 @@ function start (t: TestContext, name: 'writer' | 'reader', args: string[]): Exam
 
   return { child, lines, line, exited }
 }
+
+test('the Hyperdrive v10 example writes and reads a drive, a peer reads it by key, and a second run keeps the key and the files', { timeout: TEST_TIMEOUT_MS }, async t => {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  const example = path.resolve(__dirname, '..', 'examples', 'hyperdrive.js')
+  const runOnce = async (): Promise<Record<string, unknown>> => {
+    const child = spawn(process.execPath, [example, dir])
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf-8').on('data', (chunk: string) => { stdout += chunk })
+    child.stderr.setEncoding('utf-8').on('data', (chunk: string) => { stderr += chunk })
+    const [code] = await once(child, 'close') as [number | null]
+    assert.equal(code, 0, stderr)
+    return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>
+  }
+  const first = await runOnce()
+  assert.match(String(first['key']), /^[0-9a-f]{64}$/)
+  assert.deepEqual(first['filesBefore'], [])
+  assert.deepEqual(first['files'], ['hello.txt', 'notes'])
+  assert.equal(first['text'], 'hello from Hyperdrive v10 on corestore-ts')
+  assert.equal(first['size'], 'hello from Hyperdrive v10 on corestore-ts'.length)
+  assert.equal(first['replicated'], first['text'], 'the peer read the file knowing only the key')
+  const second = await runOnce()
+  assert.equal(second['key'], first['key'], 'the drive keeps its key')
+  assert.deepEqual(second['filesBefore'], ['hello.txt', 'notes'], 'the files of the first run are still there')
+})

@@ -13,17 +13,29 @@ import { explain, lastJsonLine, npm, packProject, PROJECT_ROOT, registryProblem,
  */
 
 const INSTALL_TIMEOUT = 400_000
+const SECTION = '## Move a Hyperdrive v10 app'
 const SCRIPT_TIMEOUT = 90_000
 const PLACEHOLDER = 'file:/path/to/corestore-ts-0.1.0.tgz'
 
+/** The README's section on Hyperdrive v10 apps. */
+function readmeSection (): string {
+  const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8')
+  const start = readme.indexOf(SECTION)
+  assert.ok(start !== -1, `the README has no section "${SECTION}"`)
+  const next = readme.indexOf('\n## ', start + 1)
+  return readme.slice(start, next === -1 ? undefined : next)
+}
+
 /** The ```json blocks of the README's section on Hyperdrive v10 apps, in order. */
 function readmeSnippets (): string[] {
-  const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8')
-  const start = readme.indexOf('## Use it in a Hyperdrive v10 app')
-  assert.ok(start !== -1, 'the README has no section "Use it in a Hyperdrive v10 app"')
-  const next = readme.indexOf('\n## ', start + 1)
-  const section = readme.slice(start, next === -1 ? undefined : next)
-  return [...section.matchAll(/```json\n([\s\S]*?)```/g)].map(m => m[1] as string)
+  return [...readmeSection().matchAll(/```json\n([\s\S]*?)```/g)].map(m => m[1] as string)
+}
+
+/** The Hyperdrive program the section shows (its one ```js block). */
+function readmeProgram (): string {
+  const programs = [...readmeSection().matchAll(/```js\n([\s\S]*?)```/g)].map(m => m[1] as string)
+  assert.equal(programs.length, 1, 'one Hyperdrive program in the section')
+  return programs[0] as string
 }
 
 /**
@@ -119,6 +131,18 @@ async function migrate (t: TestContext, name: string, snippet: string): Promise<
   assert.deepEqual(report['names'], ['b.txt'])
   assert.equal(report['app'], 'corestore-ts', 'the app\'s require(\'corestore\') is corestore-ts')
   assert.equal(report['hyperdrive'], 'corestore-ts', 'hyperdrive\'s require(\'corestore\') is corestore-ts')
+
+  // The README's own program, as written, twice in one folder: the drive keeps its key.
+  const program = await writeScript(dir, 'readme-program.js', readmeProgram())
+  const keys: string[] = []
+  for (let i = 0; i < 2; i++) {
+    const ran = await run(process.execPath, [program], { cwd: storage, timeout: SCRIPT_TIMEOUT })
+    assert.equal(ran.code, 0, explain('node readme-program.js', ran))
+    const match = /^hello, Hypercore 9 ([0-9a-f]{64})$/m.exec(ran.stdout)
+    assert.ok(match !== null, ran.stdout)
+    keys.push(match[1] as string)
+  }
+  assert.equal(keys[0], keys[1], 'the README program\'s drive keeps its key across runs')
 }
 
 test('the README gives two package.json snippets: an override, and a corestore dependency with "$corestore"', () => {
