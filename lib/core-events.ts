@@ -2,7 +2,7 @@
 // block: the boundary's hooks for every core of one store, in one object (no listener per core).
 import type { CoreCache } from './cache'
 import type { Core, CoreLifecycle } from './core'
-import { afterHandshake, peerStream } from './hypercore9'
+import { afterHandshake, codeHypercoreError, peerStream } from './hypercore9'
 import type { Feed, HookedFeed, Peer } from './hypercore9'
 import { coresLog, peersLog, short } from './log'
 import type { RootEvents } from './root'
@@ -111,8 +111,11 @@ export class CoreEvents implements CoreLifecycle {
     this.#touch(feed)
   }
 
-  onpeererror (feed: HookedFeed, _peer: Peer, err: Error): void {
+  onpeererror (feed: HookedFeed, peer: Peer, err: Error): void {
     peersLog('closed the channel of %s for one peer: %s', short((feed as Core).storeId), err.message)
+    this.#host.stats.failed(feed)
+    // Told on the store, never as an 'error' event: an app with no listener must not crash.
+    this.#host.emit('replication-error', feed as Core, this.#host.peerStats(peer), codeHypercoreError(err))
   }
 
   /** A reader whose peers closed idle channels reopens them when it needs data again. */

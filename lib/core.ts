@@ -1,7 +1,7 @@
 // The core the store hands out: hypercore@9 (through the boundary's HookedFeed: same files, same wire,
 // same callback API) whose callback methods also return a Promise when called without a callback,
 // and whose arguments are checked before hypercore sees them.
-import { HookedFeed } from './hypercore9'
+import { codeHypercoreError, HookedFeed } from './hypercore9'
 import type { Feed, FeedFiles, FeedHooks } from './hypercore9'
 import { checkBlocks, checkBytes, checkDownloadRange, checkIndex, checkOptionalIndex, checkOptions, checkRange, checkTruncateLength } from './core-checks'
 import { CORE_CLOSED, INVALID_ARGUMENT, NOT_WRITABLE, STORE_CLOSED } from './errors'
@@ -167,11 +167,11 @@ export class Core<T = any, In = any> extends HookedFeed {
       return thenable({}, promise)
     }
     this.wantPeers()
-    if (args.some(a => typeof a === 'function')) return super.download(...args)
+    if (args.some(a => typeof a === 'function')) return super.download(...args.map(a => typeof a === 'function' ? coding(a as Callback) : a))
     // The selection must stay the return value: hypercore and its users pass it to undownload().
     let selection: object = {}
     const promise = new Promise<void>((resolve, reject) => {
-      selection = super.download(...trimUndefined(args), (err: Error | null) => err ? reject(err) : resolve())
+      selection = super.download(...trimUndefined(args), (err: Error | null) => err ? reject(codeHypercoreError(err)) : resolve())
     })
     promise.catch(noop)
     return thenable(selection, promise)
@@ -184,9 +184,9 @@ export class Core<T = any, In = any> extends HookedFeed {
   override seek (...args: unknown[]): Promise<[number, number]> | void {
     const err = Core.#closedError(this) ?? checkIndex('byte offset', args[0]) ?? checkOptions('seek options', optionsAt(args, 1))
     if (err !== null) return failCall(args, err, undefined)
-    if (args.some(a => typeof a === 'function')) return super.seek(...(args as [number]))
+    if (args.some(a => typeof a === 'function')) return super.seek(...(args.map(a => typeof a === 'function' ? coding(a as Callback) : a) as [number]))
     const promise = new Promise<[number, number]>((resolve, reject) => {
-      super.seek(...(trimUndefined(args) as [number]), (err: Error | null, index: number, offset: number) => err ? reject(err) : resolve([index, offset]))
+      super.seek(...(trimUndefined(args) as [number]), (err: Error | null, index: number, offset: number) => err ? reject(codeHypercoreError(err)) : resolve([index, offset]))
     })
     promise.catch(noop)
     return promise
@@ -307,17 +307,29 @@ export class Core<T = any, In = any> extends HookedFeed {
 
 /** Delivers an error the way `settle` delivers a result: to the callback on the next tick, or as a rejected promise. */
 function fail<T> (err: Error, cb: Callback<T> | undefined): Promise<T> | void {
-  return settle<T>(done => process.nextTick(done, err), cb)
+  return settle<T>(done => deliver(done, err), cb)
 }
 
 /** fail() for methods whose callback is the last function argument; a callback call returns `returned`. */
 function failCall<R> (args: unknown[], err: Error, returned: R): any {
   const cb = args[args.length - 1]
   if (typeof cb === 'function') {
-    process.nextTick(cb as Callback, err)
+    deliver(cb as Callback, err)
     return returned
   }
   return fail(err, undefined)
+}
+
+/**
+ * Calls back with an early error: on the next tick, but a closed core's error on the next turn of the
+ * event loop. Some callers retry a call that failed at once, whatever the error (hypertrie's watch
+ * updates its feed in such a loop): on a closed core that loop would keep the next-tick queue full,
+ * and no promise, I/O callback or timer of the process (its store's close among them) would run again.
+ */
+function deliver (cb: Callback<any>, err: Error): void {
+  const code = (err as { code?: unknown }).code
+  if (code === 'CORE_CLOSED' || code === 'STORE_CLOSED') setImmediate(cb, err)
+  else process.nextTick(cb, err)
 }
 
 /** The argument at `index`, or undefined when it is the callback. */
@@ -344,18 +356,27 @@ function thenable (selection: object, promise: Promise<void>): Download {
   }) as Download
 }
 
-/** Runs `start` with the caller's callback, or with one that settles the returned promise. */
+/**
+ * Runs `start` with the caller's callback, or with one that settles the returned promise. Either way
+ * an error hypercore raised arrives with a code (codeHypercoreError), its message unchanged.
+ */
 function settle<T> (start: (done: Callback<T>) => void, cb: Callback<T> | undefined): Promise<T> | void {
-  if (typeof cb === 'function') return start(cb)
-  const promise = new Promise<T>((resolve, reject) => start((err, value) => err ? reject(err) : resolve(value as T)))
+  if (typeof cb === 'function') return start(coding(cb))
+  const promise = new Promise<T>((resolve, reject) => start((err, value) => err ? reject(codeHypercoreError(err)) : resolve(value as T)))
   promise.catch(noop)
   return promise
 }
 
 /** Like settle, for methods whose callback follows optional arguments: the callback is the last function. */
 function call<T> (args: unknown[], invoke: (args: any[]) => any): any {
-  if (typeof args[args.length - 1] === 'function') return invoke(args)
+  const last = args[args.length - 1]
+  if (typeof last === 'function') return invoke([...args.slice(0, -1), coding(last as Callback<unknown>)])
   return settle<T>(done => invoke([...trimUndefined(args), done]), undefined)
+}
+
+/** The caller's callback, given hypercore's errors with a code. */
+function coding<T> (cb: (err: Error | null, ...values: T[]) => void): (err: Error | null, ...values: T[]) => void {
+  return (err, ...values) => cb(err === null || err === undefined ? err : codeHypercoreError(err), ...values)
 }
 
 function trimUndefined (args: unknown[]): unknown[] {

@@ -114,7 +114,7 @@ class Corestore<E extends ValueEncoding | undefined = undefined> extends EventEm
       this.#root.on(event, listener)
       return () => this.#root.removeListener(event, listener)
     }
-    const offs = [forward('feed'), forward('error'), forward('core-open'), forward('core-close'), forward('peer-add'), forward('peer-remove')]
+    const offs = [forward('feed'), forward('error'), forward('core-open'), forward('core-close'), forward('peer-add'), forward('peer-remove'), forward('replication-error')]
     this.#unlisten = () => { for (const off of offs) off() }
   }
 

@@ -29,6 +29,17 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'BLOCK_TOO_LARGE'
   | 'CORE_CLOSED'
+  // hypercore@9's own failures, coded by their messages (lib/hypercore9/errors.ts)
+  | 'BLOCK_NOT_AVAILABLE'
+  | 'UPDATE_NOT_AVAILABLE'
+  | 'SEEK_NOT_AVAILABLE'
+  | 'REQUEST_CANCELLED'
+  | 'REQUEST_TIMEOUT'
+  | 'OUT_OF_BOUNDS'
+  | 'PROOF_NOT_AVAILABLE'
+  | 'VERIFICATION_FAILED'
+  | 'STORAGE_CORRUPT'
+  | 'HYPERCORE_ERROR'
   // what a core's files or the package's install did not give
   | 'KEYS_UNRESOLVED'
   | 'NO_SECRET_KEY'

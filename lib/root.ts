@@ -37,6 +37,11 @@ export interface RootEvents {
   'peer-add': (core: Core, peer: PeerStats) => void
   /** A peer stopped replicating a core; its counters are final. */
   'peer-remove': (core: Core, peer: PeerStats) => void
+  /**
+   * Replicating one core with one peer failed (this store could not store a block it got, or read a
+   * block it was asked for): only that channel closed, the stream and its other cores go on.
+   */
+  'replication-error': (core: Core, peer: PeerStats, err: Error) => void
   error: (err: Error) => void
 }
 

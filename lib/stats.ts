@@ -39,6 +39,8 @@ export interface CoreStats extends TrafficCounters {
   peers: PeerStats[]
   /** When a block last went to or came from a peer (ms since the epoch), or null. */
   lastActivity: number | null
+  /** Channels of this core closed because replicating with a peer failed (a block it could not store or read). */
+  replicationErrors: number
 }
 
 export interface StoreStatsSnapshot {
@@ -85,6 +87,7 @@ interface PeerRecord extends TrafficCounters {
 
 interface CoreRecord extends TrafficCounters {
   lastActivity: number | null
+  replicationErrors: number
 }
 
 function counters (): TrafficCounters {
@@ -137,6 +140,11 @@ export class StoreStats {
     this.totals.downloadedBytes += bytes
   }
 
+  /** Replicating a core with one of its peers failed. */
+  failed (core: Feed): void {
+    this.#core(core).replicationErrors++
+  }
+
   /** The snapshot of everything loaded now. */
   snapshot (source: StatsSource): StoreStatsSnapshot {
     const cores: CoreStats[] = []
@@ -181,7 +189,7 @@ export class StoreStats {
   #core (core: Feed): CoreRecord {
     let record = this.#cores.get(core)
     if (record === undefined) {
-      record = { ...counters(), lastActivity: null }
+      record = { ...counters(), lastActivity: null, replicationErrors: 0 }
       this.#cores.set(core, record)
     }
     return record
@@ -206,7 +214,8 @@ export class StoreStats {
       uploadedBytes: record?.uploadedBytes ?? 0,
       downloadedBytes: record?.downloadedBytes ?? 0,
       peers: core.peers.map(peer => this.peerStats(peer, source)),
-      lastActivity: record?.lastActivity ?? null
+      lastActivity: record?.lastActivity ?? null,
+      replicationErrors: record?.replicationErrors ?? 0
     }
   }
 

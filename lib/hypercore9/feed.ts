@@ -215,9 +215,26 @@ export class HookedFeed extends Feed {
     })
   }
 
-  /** A verified block from a peer: its tree nodes written in runs and remembered (see block-writes.ts). */
+  /**
+   * A verified block from a peer: its tree nodes written in runs and remembered (see block-writes.ts).
+   * When this store cannot write it, asking again cannot help until its storage recovers: the reads
+   * waiting on the core fail with that error now (hypercore then closes that peer's channel only).
+   */
   _writeAfterHook (index: number, data: Buffer | null, nodes: TreeNode[], sig: { index: number, signature: Buffer } | null, from: unknown, cb: (err: Error | null) => void): void {
-    writeVerifiedBlock(this, index, data, nodes, sig, from, cb)
+    writeVerifiedBlock(this, index, data, nodes, sig, from, err => {
+      if (err !== null) this.failWaiting(err)
+      cb(err)
+    })
+  }
+
+  /** Fails every read waiting on this feed (`get`, `seek`, `update` for a block) with `err`. */
+  failWaiting (err: Error): void {
+    const waiting = (this as unknown as { _waiting: Array<{ callback?: (err: Error) => void, index?: number }> })._waiting
+    const reserved = (this as unknown as { _reserved: { set (index: number, value: boolean): void } })._reserved
+    for (const w of waiting.splice(0)) {
+      if (typeof w.index === 'number') reserved.set(w.index, false)
+      if (typeof w.callback === 'function') process.nextTick(w.callback, err)
+    }
   }
 
   /** An append whose writes failed leaves the state that is on disk, not hypercore's advanced one. */

@@ -3,6 +3,7 @@
 // through hooks, and the peer and channel operations the store needs. Nothing outside this folder
 // touches their `_` members or prototypes (eslint enforces it).
 export { Feed, ProtocolStream, noisePatch, pagerPatch } from './load'
+export { codeHypercoreError } from './errors'
 export { HookedFeed } from './feed'
 export type { Codec, FeedFiles, FeedHooks } from './feed'
 export {
