@@ -1,10 +1,13 @@
 /*
  * The uploader of the latency workloads, a process of its own: a store of one package (corestore-ts
  * or corestore@5.8.2, whatever package downloads) holding one core of `blocks` blocks, serving every
- * TCP connection on 127.0.0.1 with a live replication stream. It reports { port, key } once ready and
- * exits when the parent goes.
+ * TCP connection on 127.0.0.1 with a live replication stream, behind the delaying link (link.ts) that
+ * it runs too: the bytes a link holds in flight are no part of the downloader's memory. It reports
+ * { port (the link's), key } once ready and exits when the parent goes.
  */
 import net = require('net')
+import { startLinkProxy } from './link'
+import type { LinkOptions } from './link'
 import { append, connectSocket, loadStore, ready } from './store'
 import type { PackageName } from './options'
 
@@ -13,6 +16,7 @@ export interface UploaderSpec {
   dir: string
   blocks: number
   blockSize: number
+  link: LinkOptions
 }
 
 export interface UploaderReady {
@@ -34,7 +38,8 @@ async function main (spec: UploaderSpec): Promise<void> {
   }
   const server = net.createServer(socket => connectSocket(store.replicate(false, { live: true }), socket))
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()))
-  const ready_: UploaderReady = { port: (server.address() as net.AddressInfo).port, key: (core.key as Buffer).toString('hex') }
+  const proxy = await startLinkProxy({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port }, spec.link)
+  const ready_: UploaderReady = { port: proxy.port, key: (core.key as Buffer).toString('hex') }
   process.send?.(ready_)
   process.on('disconnect', () => process.exit(0))
 }

@@ -2,7 +2,6 @@ import { fork } from 'child_process'
 import type { ChildProcess } from 'child_process'
 import net = require('net')
 import path = require('path')
-import { startLinkProxy } from './link'
 import type { BenchOptions, CaseName, PackageName } from './options'
 import { names, populate, populateFolder } from './populate'
 import { serve } from './serve'
@@ -179,29 +178,29 @@ function downloadAll (a: BenchStore, b: BenchStore, keys: Buffer[], params: Case
 
 /**
  * 6. B downloads one long core from A over TCP through a link that delays each chunk both ways (and,
- * with a rate, holds it until the bytes before it crossed). A runs in a process of its own
- * (uploader.ts): the package under test, or corestore@5.8.2 when the case says so.
+ * with a rate, holds it until the bytes before it crossed). A and the link run in a process of their
+ * own (uploader.ts): A is the package under test, or corestore@5.8.2 when the case says so.
  */
 const latency: Workload = async (Store, dir, params) => {
   const uploader = await startUploader({
     pkg: params.uploader === 'corestore5' ? 'corestore5' : packageOf(Store),
     dir: path.join(dir, 'a'),
     blocks: params.blocks,
-    blockSize: params.blockSize
+    blockSize: params.blockSize,
+    link: { delayMs: params.latencyMs ?? 0, bytesPerSecond: params.linkBytesPerSecond }
   })
-  const proxy = await startLinkProxy({ host: '127.0.0.1', port: uploader.port }, { delayMs: params.latencyMs ?? 0, bytesPerSecond: params.linkBytesPerSecond })
   const b = new Store(path.join(dir, 'b'))
   await ready(b)
   const copy = b.get({ key: Buffer.from(uploader.key, 'hex') })
   let opened = false
   return {
     async run () {
-      const socket = net.connect(proxy.port, '127.0.0.1')
+      const socket = net.connect(uploader.port, '127.0.0.1')
       connectSocket(b.replicate(true, { live: true }), socket)
       await ready(copy)
       opened = true
       await whenDownloaded(copy, params.blocks)
-      return { b, copy, socket, proxy, uploader }
+      return { b, copy, socket, uploader }
     },
     progress: () => `${opened ? copy.downloaded(0, params.blocks) : 0}/${params.blocks} blocks downloaded`
   }

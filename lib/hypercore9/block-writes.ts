@@ -70,9 +70,9 @@ function putNodeBatch (this: CoreStorage, index: number, nodes: Array<TreeNode |
 /**
  * Writes block `index` (its data, the tree nodes that verified it and a signature), then runs
  * hypercore's `_writeDone`, as hypercore@9's `_writeAfterHook` does. The first error is reported
- * once every write has finished.
+ * once every write has finished, to `onFailed` first.
  */
-export function writeVerifiedBlock (target: Feed, index: number, data: Buffer | null, nodes: TreeNode[], sig: { index: number, signature: Buffer } | null, from: unknown, cb: Done): void {
+export function writeVerifiedBlock (target: Feed, index: number, data: Buffer | null, nodes: TreeNode[], sig: { index: number, signature: Buffer } | null, from: unknown, cb: Done, onFailed?: (feed: Feed, err: Error) => void): void {
   const feed = target as unknown as WritingFeed
   const storage = feed._storage
   // hypercore-cache answers null for a node it does not hold.
@@ -82,7 +82,10 @@ export function writeVerifiedBlock (target: Feed, index: number, data: Buffer | 
   const done = (err: Error | null): void => {
     if (err !== null && error === null) error = err
     if (--pending > 0) return
-    if (error !== null) return cb(error)
+    if (error !== null) {
+      onFailed?.(target, error)
+      return cb(error)
+    }
     feed._writeDone(index, data, nodes, from, cb)
   }
 

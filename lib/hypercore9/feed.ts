@@ -221,10 +221,7 @@ export class HookedFeed extends Feed {
    * waiting on the core fail with that error now (hypercore then closes that peer's channel only).
    */
   _writeAfterHook (index: number, data: Buffer | null, nodes: TreeNode[], sig: { index: number, signature: Buffer } | null, from: unknown, cb: (err: Error | null) => void): void {
-    writeVerifiedBlock(this, index, data, nodes, sig, from, err => {
-      if (err !== null) this.failWaiting(err)
-      cb(err)
-    })
+    writeVerifiedBlock(this, index, data, nodes, sig, from, cb, failWaitingReads)
   }
 
   /** Fails every read waiting on this feed (`get`, `seek`, `update` for a block) with `err`. */
@@ -272,4 +269,9 @@ export class HookedFeed extends Feed {
 
 function byteLength (data: unknown): number {
   return Buffer.isBuffer(data) || data instanceof Uint8Array ? data.byteLength : 0
+}
+
+/** A block write failed: the feed's waiting reads fail with it (one function for every feed, no closure per block). */
+function failWaitingReads (feed: Feed, err: Error): void {
+  (feed as HookedFeed).failWaiting(err)
 }
