@@ -62,7 +62,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
 }
 
 /**
- * parseArgs' messages in this tool's words: `unknown option --bogus`, `--tcp needs a value`,
+ * parseArgs' messages in this tool's words: `Unknown option --bogus`, `--tcp needs a value`,
  * `--json takes no value`. parseArgs' own text (with its advice about `--` and unbalanced quotes)
  * is the fallback for a message it may add later.
  */
@@ -70,13 +70,13 @@ export function describeParseArgsError (err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code
   const message = err instanceof Error ? err.message : String(err)
   const option = /'(-[^' ]+)/.exec(message)?.[1]
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) return `unknown option ${option}`
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) return `Unknown option ${option}`
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
-    return /argument missing/.test(message) ? `${option} needs a value` : /does not take an argument/.test(message) ? `${option} takes no value` : `bad value for ${option}`
+    return /argument missing/.test(message) ? `${option} needs a value` : /does not take an argument/.test(message) ? `${option} takes no value` : `Bad value for ${option}`
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     const arg = /'([^']*)'/.exec(message)?.[1]
-    return arg === undefined ? 'unexpected argument' : `unexpected argument ${JSON.stringify(arg)}`
+    return arg === undefined ? 'Unexpected argument' : `Unexpected argument ${JSON.stringify(arg)}`
   }
   return message.replace(/\s*[\r\n]+\s*/g, ' ').trim()
 }
@@ -111,6 +111,16 @@ export async function folderExists (directory: string): Promise<boolean> {
   }
   if (!stat.isDirectory()) throw USAGE(`${directory} is a file, not a folder`)
   return true
+}
+
+/**
+ * A message in the tool's one style, sentence case without a final period. The library writes its
+ * errors so; its inspection warnings are fragments (`named core, but …`) and a dependency's error
+ * may end in a period. A message that opens with a literal (a flag, a path, a key) keeps it.
+ */
+export function asSentence (message: string): string {
+  const text = message.replace(/(?<!\.)\.$/, '')
+  return /^[a-z]+[\s,]/.test(text) ? text.charAt(0).toUpperCase() + text.slice(1) : text
 }
 
 /** Writes one JSON value as one line. */

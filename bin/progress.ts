@@ -137,7 +137,7 @@ export class Progress {
       this.#drawn = true
     } else {
       const f = this.#fields(now)
-      this.#stream.write(`progress ${f.percent}: ${f.blocks} blocks, ${f.bytes}, ${f.rate}, ETA ${f.eta}\n`)
+      this.#stream.write(`Progress ${f.percent}: ${f.blocks} blocks, ${f.bytes}, ${f.rate}, ETA ${f.eta}\n`)
     }
   }
 

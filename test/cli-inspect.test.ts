@@ -210,7 +210,7 @@ test('inspect --master-key checks named cores of a store opened with the masterK
 
   const plain = await run('inspect', dir)
   assert.equal(plain.code, 0)
-  assert.match(plain.stderr, new RegExp(`^corestore-ts: warning: core ${defaultCore.discoveryKey}: named core, but no master key`, 'm'))
+  assert.match(plain.stderr, new RegExp(`^corestore-ts: warning: Core ${defaultCore.discoveryKey}: named core, but no master key`, 'm'))
 
   for (const key of [MASTER_KEY.toString('hex'), MASTER_KEY.toString('hex').toUpperCase(), toZ32(MASTER_KEY)]) {
     const result = await run('inspect', dir, '--json', '--master-key', key)
@@ -227,12 +227,12 @@ test('bad input gives one line on stderr, no stack trace and a non-zero exit', a
   await fs.promises.writeFile(file, 'not a store')
 
   const cases: Array<{ args: string[], message: RegExp, code: number }> = [
-    { args: [], message: /no command given/, code: 2 },
-    { args: ['frobnicate'], message: /unknown command "frobnicate"/, code: 2 },
-    { args: ['--frobnicate'], message: /^corestore-ts: unknown option --frobnicate before the command \(see corestore-ts --help\)$/, code: 2 },
-    { args: ['inspect'], message: /inspect needs the store folder/, code: 2 },
-    { args: ['inspect', dir, 'extra'], message: /inspect takes one folder/, code: 2 },
-    { args: ['inspect', dir, '--frobnicate'], message: /^corestore-ts: unknown option --frobnicate \(see corestore-ts inspect --help\)$/, code: 2 },
+    { args: [], message: /No command given/, code: 2 },
+    { args: ['frobnicate'], message: /Unknown command "frobnicate"/, code: 2 },
+    { args: ['--frobnicate'], message: /^corestore-ts: Unknown option --frobnicate before the command \(see corestore-ts --help\)$/, code: 2 },
+    { args: ['inspect'], message: /Inspect needs the store folder/, code: 2 },
+    { args: ['inspect', dir, 'extra'], message: /Inspect takes one folder/, code: 2 },
+    { args: ['inspect', dir, '--frobnicate'], message: /^corestore-ts: Unknown option --frobnicate \(see corestore-ts inspect --help\)$/, code: 2 },
     { args: ['inspect', dir, '--json=yes'], message: /^corestore-ts: --json takes no value \(see corestore-ts inspect --help\)$/, code: 2 },
     { args: ['inspect', dir, '--namespace'], message: /^corestore-ts: --namespace needs a value \(see corestore-ts inspect --help\)$/, code: 2 },
     { args: ['inspect', path.join(empty, 'missing')], message: /No such folder/, code: 1 },
@@ -250,7 +250,7 @@ test('bad input gives one line on stderr, no stack trace and a non-zero exit', a
     const lines = result.stderr.split('\n')
     assert.equal(lines.length, 2, `${label}: one line on stderr, got ${JSON.stringify(result.stderr)}`)
     assert.equal(lines[1], '', label)
-    assert.match(lines[0] ?? '', /^corestore-ts: /, label)
+    assert.match(lines[0] ?? '', /^corestore-ts: [^a-z]/, `${label}: sentence case`)
     assert.match(lines[0] ?? '', message, label)
     assert.doesNotMatch(result.stderr, /\bat .*:\d+:\d+|Error:/, label)
   }
@@ -333,7 +333,7 @@ test('on a 60-column terminal the table shortens keys to fit; --wide prints them
     const row = table.find(line => line.startsWith(core.discoveryKey.slice(0, 8) + '…')) ?? ''
     assert.match(row, new RegExp(`^${core.discoveryKey.slice(0, 8)}… +${core.publicKey.slice(0, 8)}… `), core.label)
   }
-  assert.equal(lines[3 + cores.length], '(keys shortened to fit; --wide shows them whole)')
+  assert.equal(lines[3 + cores.length], '(Keys shortened to fit; --wide shows them whole)')
 
   const wide = capture(true, 60)
   assert.equal(await main(['inspect', dir, '--wide'], wide.io), 0)

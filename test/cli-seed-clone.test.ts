@@ -125,7 +125,7 @@ async function snapshot (dir: string): Promise<Map<string, string>> {
 function assertOnlyProgress (stderr: string): void {
   // eslint-disable-next-line no-control-regex
   assert.doesNotMatch(stderr, /\r|\x1b/, 'no terminal control characters in a pipe')
-  for (const line of stderr.split('\n').filter(line => line.length > 0)) assert.match(line, /^progress \d+%: /)
+  for (const line of stderr.split('\n').filter(line => line.length > 0)) assert.match(line, /^Progress \d+%: /)
 }
 
 function oneLine (stderr: string): string {
@@ -147,25 +147,25 @@ test('seed and clone copy a core of thousands of blocks over a local DHT, and th
   cleanup(() => dht.close())
 
   const seed = cli(['seed', source, '--bootstrap', dht.bootstrap[0] as string], cleanup)
-  await seed.waitFor(/^seeding 2 cores from /m)
+  await seed.waitFor(/^Seeding 2 cores from /m)
   // Every core of the folder, announced by discovery key.
-  assert.match(seed.stdout(), new RegExp(`^announced ${discoveryKey.toString('hex')} \\(key ${key.toString('hex')}, ${BLOCKS} blocks, \\d+ bytes\\)$`, 'm'))
-  assert.match(seed.stdout(), new RegExp(`^announced ${small.toString('hex')} `, 'm'))
+  assert.match(seed.stdout(), new RegExp(`^Announced ${discoveryKey.toString('hex')} \\(key ${key.toString('hex')}, ${BLOCKS} blocks, \\d+ bytes\\)$`, 'm'))
+  assert.match(seed.stdout(), new RegExp(`^Announced ${small.toString('hex')} `, 'm'))
 
   const clone = cli(['clone', z32.encode(key), target, '--bootstrap', dht.bootstrap[0] as string, '--timeout', '20s'], cleanup)
   const result = await clone.exited(60000)
   assertOnlyProgress(result.stderr)
   assert.equal(result.code, 0, result.stdout)
-  assert.match(result.stdout, new RegExp(`^core length: ${BLOCKS} blocks`, 'm'))
-  assert.match(result.stdout, new RegExp(`^downloaded ${BLOCKS}/${BLOCKS} blocks`, 'm'))
-  assert.match(result.stdout, new RegExp(`^verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
+  assert.match(result.stdout, new RegExp(`^Core length: ${BLOCKS} blocks`, 'm'))
+  assert.match(result.stdout, new RegExp(`^Downloaded ${BLOCKS}/${BLOCKS} blocks`, 'm'))
+  assert.match(result.stdout, new RegExp(`^Verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
   await assertCopy(target, key, blocks)
 
-  await seed.waitFor(/^peer left: /m)
+  await seed.waitFor(/^Peer left: /m)
   seed.signal('SIGINT')
   const stopped = await seed.exited()
   assert.equal(stopped.code, 0, stopped.stderr)
-  assert.match(stopped.stdout, /^stopping\nstopped\n$/m)
+  assert.match(stopped.stdout, /^Stopping\nStopped\n$/m)
   assert.equal(stopped.stderr, '')
 
   assert.deepEqual(await snapshot(source), files, 'seeding wrote nothing: the same files, the same bytes')
@@ -180,27 +180,27 @@ test('seed --tcp serves the discovery keys given on 127.0.0.1; clone --tcp downl
   const { key, discoveryKey, blocks } = await sourceStore(source)
 
   const seed = cli(['seed', source, discoveryKey.toString('hex'), '--tcp', '0'], cleanup)
-  const [, port] = await seed.waitFor(/^listening on tcp 127\.0\.0\.1:(\d+)$/m)
-  await seed.waitFor(/^seeding 1 core from /m)
-  assert.equal(seed.stdout().match(/^serving /gm)?.length, 1, 'only the core asked for')
+  const [, port] = await seed.waitFor(/^Listening on TCP 127\.0\.0\.1:(\d+)$/m)
+  await seed.waitFor(/^Seeding 1 core from /m)
+  assert.equal(seed.stdout().match(/^Serving /gm)?.length, 1, 'only the core asked for')
 
   const clone = cli(['clone', key.toString('hex'), target, '--tcp', `127.0.0.1:${port ?? ''}`, '--timeout', '20000'], cleanup)
   const result = await clone.exited(60000)
   assert.equal(result.code, 0, result.stderr)
   assertOnlyProgress(result.stderr)
-  assert.match(result.stdout, new RegExp(`^verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
+  assert.match(result.stdout, new RegExp(`^Verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
   await assertCopy(target, key, blocks)
 
   // Again into the complete copy: nothing left to download, still verified.
   const again = await cli(['clone', key.toString('hex'), target, '--tcp', `127.0.0.1:${port ?? ''}`, '--timeout', '20000'], cleanup).exited(60000)
   assert.equal(again.code, 0, again.stderr)
-  assert.match(again.stdout, new RegExp(`^downloaded ${BLOCKS}/${BLOCKS} blocks, 0 B`, 'm'))
-  assert.match(again.stdout, new RegExp(`^verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
+  assert.match(again.stdout, new RegExp(`^Downloaded ${BLOCKS}/${BLOCKS} blocks, 0 B`, 'm'))
+  assert.match(again.stdout, new RegExp(`^Verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
 
   seed.signal('SIGTERM')
   const stopped = await seed.exited()
   assert.equal(stopped.code, 0, stopped.stderr)
-  assert.match(stopped.stdout, /stopped\n$/)
+  assert.match(stopped.stdout, /Stopped\n$/)
 })
 
 test('clone --tcp through a link with 50 ms of latency each way (a delaying proxy) completes and verifies', { timeout: 120000 }, async t => {
@@ -211,13 +211,13 @@ test('clone --tcp through a link with 50 ms of latency each way (a delaying prox
   const target = path.join(dir, 'target')
   const { key, discoveryKey, blocks } = await sourceStore(source)
   const seed = cli(['seed', source, discoveryKey.toString('hex'), '--tcp', '0'], cleanup)
-  const [, port] = await seed.waitFor(/^listening on tcp 127\.0\.0\.1:(\d+)$/m)
+  const [, port] = await seed.waitFor(/^Listening on TCP 127\.0\.0\.1:(\d+)$/m)
   const proxy = await startLinkProxy({ host: '127.0.0.1', port: Number(port) }, { delayMs: 50 })
   cleanup(() => proxy.close())
   const clone = cli(['clone', key.toString('hex'), target, '--tcp', `127.0.0.1:${proxy.port}`, '--timeout', '60s'], cleanup)
   const result = await clone.exited(110000)
   assert.equal(result.code, 0, result.stderr)
-  assert.match(result.stdout, new RegExp(`^verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
+  assert.match(result.stdout, new RegExp(`^Verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
   await assertCopy(target, key, blocks)
   seed.signal('SIGTERM')
   await seed.exited()
@@ -253,7 +253,7 @@ test('bad input gives one line on stderr and a non-zero exit: key, folder, boots
   const cases: Array<[string[], RegExp, number]> = [
     [['clone', 'not-a-key', target()], /^corestore-ts: Invalid key: got the string "not-a-key"/, 2],
     [['clone', key.slice(1), target()], /^corestore-ts: Invalid key: /, 2],
-    [['clone', key], /^corestore-ts: clone needs the key of a core and a folder \(see corestore-ts clone --help\)$/, 2],
+    [['clone', key], /^corestore-ts: Clone needs the key of a core and a folder \(see corestore-ts clone --help\)$/, 2],
     [['clone', key, target(), '--timeout', 'soon'], /^corestore-ts: --timeout expects a duration such as 90s, 500ms, 2m or 1h \(a bare number is milliseconds\), got "soon"/, 2],
     [['clone', key, target(), '--tcp', 'localhost'], /^corestore-ts: --tcp expects host:port/, 2],
     [['clone', key, target(), '--tcp', '127.0.0.1:1'], /^corestore-ts: Cannot connect to 127\.0\.0\.1:1: ECONNREFUSED$/, 1],
@@ -266,11 +266,13 @@ test('bad input gives one line on stderr and a non-zero exit: key, folder, boots
     [['seed', source, '--bootstrap', 'no-such-host.invalid:49737'], /^corestore-ts: Cannot resolve the DHT bootstrap host/, 1],
     [['seed', source, '--bootstrap', '127.0.0.1:1'], /^corestore-ts: No DHT bootstrap node answered \(127\.0\.0\.1:1\)$/, 1],
     [['seed', source, '--tcp', 'http'], /^corestore-ts: --tcp expects \[host:\]port/, 2],
-    [['seed', source, '--frobnicate'], /^corestore-ts: unknown option --frobnicate \(see corestore-ts seed --help\)$/, 2]
+    [['seed', source, '--frobnicate'], /^corestore-ts: Unknown option --frobnicate \(see corestore-ts seed --help\)$/, 2]
   ]
   const check = async ([args, expected, code]: [string[], RegExp, number]): Promise<void> => {
     const result = await cli(args, cleanup).exited()
-    assert.match(oneLine(result.stderr), expected, args.join(' '))
+    const line = oneLine(result.stderr)
+    assert.match(line, expected, args.join(' '))
+    assert.match(line, /^corestore-ts: [^a-z]/, `${args.join(' ')}: sentence case`)
     assert.equal(result.code, code, args.join(' '))
   }
   // The clones run at the same time; the seeds one after another, as a store holds its folder's lock.

@@ -67,7 +67,7 @@ test('status against something that is not a store\'s page, or nothing, fails wi
     assert.match(nothing.stderr, new RegExp(`^corestore-ts: Cannot connect to 127\\.0\\.0\\.1:${freePort}: ECONNREFUSED`))
     const bad = await run(['status', 'ftp://x'])
     assert.equal(bad.code, 2)
-    assert.match(bad.stderr, /status reads http:\/\/ addresses only/)
+    assert.match(bad.stderr, /Status reads http:\/\/ addresses only/)
     assert.equal((await run(['status'])).code, 2)
   } finally {
     other.close()

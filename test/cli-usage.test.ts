@@ -4,6 +4,7 @@ import { spawn } from 'child_process'
 import fs = require('fs')
 import path = require('path')
 import Corestore = require('../lib')
+import { asSentence } from '../bin/command'
 import { tmpdir } from './helpers/store'
 
 const CLI = path.join(__dirname, '..', 'bin', 'corestore-ts.js')
@@ -58,6 +59,9 @@ async function sourceStore (dir: string): Promise<{ key: Buffer, discoveryKey: B
   return keys
 }
 
+/** The tool's one style: a message opens with a capital, or with a literal (a flag, a path, a key). */
+const SENTENCE_CASE = /^corestore-ts: [^a-z]/
+
 function assertOneLine (result: Exit, label: string): string {
   const lines = result.stderr.split('\n')
   assert.equal(lines.length, 2, `${label}: one line on stderr, got ${JSON.stringify(result.stderr)}`)
@@ -78,15 +82,15 @@ test('usage errors exit 2 and failures while running exit 1, each with one line 
   const missing = path.join(dir, 'missing')
 
   const cases: Array<[string[], RegExp, number]> = [
-    [['--bogus'], /^corestore-ts: unknown option --bogus before the command \(see corestore-ts --help\)$/, 2],
-    [['seed', source, '--bogus'], /^corestore-ts: unknown option --bogus \(see corestore-ts seed --help\)$/, 2],
-    [['clone', key, missing, '--bogus'], /^corestore-ts: unknown option --bogus \(see corestore-ts clone --help\)$/, 2],
-    [['inspect', source, '-x'], /^corestore-ts: unknown option -x \(see corestore-ts inspect --help\)$/, 2],
+    [['--bogus'], /^corestore-ts: Unknown option --bogus before the command \(see corestore-ts --help\)$/, 2],
+    [['seed', source, '--bogus'], /^corestore-ts: Unknown option --bogus \(see corestore-ts seed --help\)$/, 2],
+    [['clone', key, missing, '--bogus'], /^corestore-ts: Unknown option --bogus \(see corestore-ts clone --help\)$/, 2],
+    [['inspect', source, '-x'], /^corestore-ts: Unknown option -x \(see corestore-ts inspect --help\)$/, 2],
     [['seed', source, '--json=yes'], /^corestore-ts: --json takes no value /, 2],
     [['clone', key, missing, '--timeout'], /^corestore-ts: --timeout needs a value /, 2],
-    [['seed'], /^corestore-ts: seed needs the store folder /, 2],
-    [['clone', key, missing, 'extra'], /^corestore-ts: clone takes one key and one folder, got also "extra" /, 2],
-    [['inspect', source, 'extra'], /^corestore-ts: inspect takes one folder, got also "extra" /, 2],
+    [['seed'], /^corestore-ts: Seed needs the store folder /, 2],
+    [['clone', key, missing, 'extra'], /^corestore-ts: Clone takes one key and one folder, got also "extra" /, 2],
+    [['inspect', source, 'extra'], /^corestore-ts: Inspect takes one folder, got also "extra" /, 2],
     [['clone', 'abc', missing], /^corestore-ts: Invalid key: got the string "abc" .*, expected 64 hex characters or 52 z-base-32 characters /, 2],
     [['seed', source, 'abc'], /^corestore-ts: Invalid key: got the string "abc"/, 2],
     [['inspect', source, '--master-key', 'abc'], /^corestore-ts: Invalid --master-key: /, 2],
@@ -108,11 +112,23 @@ test('usage errors exit 2 and failures while running exit 1, each with one line 
   for (const [args, message, code] of cases) {
     const label = `corestore-ts ${args.join(' ')}`
     const result = await spawnNode(CLI, args, t).exited
-    assert.match(assertOneLine(result, label), message, label)
+    const line = assertOneLine(result, label)
+    assert.match(line, message, label)
+    assert.match(line, SENTENCE_CASE, `${label}: sentence case`)
     assert.equal(result.code, code, label)
     if (code === 2) assert.equal(result.stdout, '', `${label}: a usage error stops before anything runs`)
   }
   assert.equal(fs.existsSync(missing), false, 'no clone left a folder behind')
+})
+
+test('messages from the library and from dependencies print in sentence case, without a final period', () => {
+  assert.equal(asSentence('named core, but no master key to derive its key pair from'), 'Named core, but no master key to derive its key pair from')
+  assert.equal(asSentence('listen EADDRINUSE: address already in use.'), 'Listen EADDRINUSE: address already in use')
+  assert.equal(asSentence('No such folder: /tmp/x'), 'No such folder: /tmp/x')
+  // A literal keeps its case: a flag, a path, a URL, a key, a file name.
+  for (const literal of ['--tcp expects host:port', '/tmp/a is a file, not a folder', 'http://127.0.0.1:4100/ is not a status page', 'abcdef0123 is not served', 'a-file is a file, not a folder', 'Wait...']) {
+    assert.equal(asSentence(literal), literal)
+  }
 })
 
 test('the demo given an argument it does not take prints one line and exits 2', { timeout: 60000 }, async t => {
@@ -159,7 +175,7 @@ test('--json: inspect prints its report, seed a JSON line per event, clone its r
   assert.equal(result.downloadedBlocks, BLOCKS)
   assert.equal(result.valid, BLOCKS)
   assert.equal(result.invalid, 0)
-  assert.match(clone.stderr, /^cloning /m, 'the messages on the way go to stderr')
+  assert.match(clone.stderr, /^Cloning /m, 'the messages on the way go to stderr')
 
   await seed.line(/"event":"peer-left"/)
   seed.signal('SIGTERM')

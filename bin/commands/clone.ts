@@ -58,8 +58,8 @@ export const command: Command = {
       json: { type: 'boolean' }
     })
     const [key, folder, ...extra] = positionals
-    if (key === undefined || folder === undefined) throw USAGE('clone needs the key of a core and a folder')
-    if (extra.length > 0) throw USAGE(`clone takes one key and one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
+    if (key === undefined || folder === undefined) throw USAGE('Clone needs the key of a core and a folder')
+    if (extra.length > 0) throw USAGE(`Clone takes one key and one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
     const publicKey = parseKeyArgument(key, 'key')
     const tcp = values.tcp === undefined ? null : parseAddressOption(values.tcp, CONNECT_OPTION)
     const bootstrap = values.bootstrap?.map(parseBootstrapOption)
@@ -85,9 +85,9 @@ export const command: Command = {
         downloaded.blocks++
         downloaded.bytes += data.length
       })
-      say(`cloning ${toHex(publicKey)} (discovery key ${toHex(core.discoveryKey as Buffer)}) into ${directory}`)
+      say(`Cloning ${toHex(publicKey)} (discovery key ${toHex(core.discoveryKey as Buffer)}) into ${directory}`)
       if (core.writable) {
-        say('this store holds the writable core itself: nothing to download')
+        say('This store holds the writable core itself: nothing to download')
       } else {
         const watchdog = new Watchdog(timeout)
         try {
@@ -113,7 +113,7 @@ export const command: Command = {
           invalid
         })
       } else {
-        say(`cloned ${toHex(publicKey)} into ${directory}`)
+        say(`Cloned ${toHex(publicKey)} into ${directory}`)
       }
       failed = false
     } finally {
@@ -145,7 +145,7 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
   const have = core.downloaded(0, total)
   // The bytes already here are known exactly only for none or all blocks; in between, estimated.
   const haveBytes = total === 0 ? 0 : Math.round(core.byteLength * have / total)
-  say(`core length: ${total} ${total === 1 ? 'block' : 'blocks'}, ${formatBytes(core.byteLength)}`)
+  say(`Core length: ${total} ${total === 1 ? 'block' : 'blocks'}, ${formatBytes(core.byteLength)}`)
   const progress = new Progress({ stream: io.stderr, total, totalBytes: core.byteLength, have, haveBytes })
   const onblock = (index: number, data: Buffer): void => {
     watchdog.kick()
@@ -161,14 +161,14 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
     done = progress.finish()
   }
   const seconds = done.ms / 1000
-  say(`downloaded ${progress.have}/${total} blocks, ${formatBytes(done.bytes)} in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? done.bytes / seconds : 0)}/s)`)
+  say(`Downloaded ${progress.have}/${total} blocks, ${formatBytes(done.bytes)} in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? done.bytes / seconds : 0)}/s)`)
   return done.ms
 }
 
 async function verify (core: Core, say: (text: string) => void): Promise<{ valid: number, invalid: number }> {
   const { valid, invalid } = await core.audit()
   if (invalid > 0) throw AUDIT_FAILED(toHex(core.key as Buffer), valid, invalid)
-  say(`verified ${valid} ${valid === 1 ? 'block' : 'blocks'}: 0 invalid`)
+  say(`Verified ${valid} ${valid === 1 ? 'block' : 'blocks'}: 0 invalid`)
   return { valid, invalid }
 }
 
@@ -195,12 +195,12 @@ function remotePeer (core: Core): Promise<void> {
 }
 
 function lookUp (store: Corestore, core: Core, bootstrap: string[] | undefined, say: (text: string) => void): Network {
-  say(`looking up peers on the DHT${bootstrap === undefined ? '' : ` (bootstrap ${bootstrap.join(', ')})`}`)
+  say(`Looking up peers on the DHT${bootstrap === undefined ? '' : ` (bootstrap ${bootstrap.join(', ')})`}`)
   return joinSwarm(store, {
     bootstrap,
     mode: 'lookup',
     topics: [{ discoveryKey: core.discoveryKey as Buffer }],
-    onPeerAdd: peer => say(`connected to ${peer.address ?? 'a peer'} (${peer.type})`)
+    onPeerAdd: peer => say(`Connected to ${peer.address ?? 'a peer'} (${peer.type})`)
   })
 }
 
@@ -214,7 +214,7 @@ function connectTcp (store: Corestore, address: Address, say: (text: string) => 
   socket.once('error', onerror)
   socket.once('connect', () => {
     socket.removeListener('error', onerror)
-    say(`connected to ${where} (tcp)`)
+    say(`Connected to ${where} (tcp)`)
     store.replicate(socket, { initiator: true, live: true })
   })
   return {

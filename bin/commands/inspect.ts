@@ -1,7 +1,7 @@
 // `corestore-ts inspect <folder>`: every core a store folder holds, read-only.
 import path = require('path')
 import Corestore = require('../../lib')
-import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, toHex } from '../command'
+import { asSentence, EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, toHex } from '../command'
 import type { CliIO, Command } from '../command'
 import { USAGE } from '../errors'
 
@@ -53,8 +53,8 @@ export const command: Command = {
       'master-key': { type: 'string' }
     })
     const [folder, ...extra] = positionals
-    if (folder === undefined) throw USAGE('inspect needs the store folder')
-    if (extra.length > 0) throw USAGE(`inspect takes one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
+    if (folder === undefined) throw USAGE('Inspect needs the store folder')
+    if (extra.length > 0) throw USAGE(`Inspect takes one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
 
     const givenKey = values['master-key']
     const masterKey = givenKey === undefined ? null : parseKeyArgument(givenKey, '--master-key')
@@ -66,7 +66,7 @@ export const command: Command = {
       masterKey,
       ...(values.namespace === undefined ? {} : { namespace: values.namespace })
     })
-    for (const warning of inspection.warnings) io.stderr.write(`corestore-ts: warning: ${warning}\n`)
+    for (const warning of inspection.warnings) io.stderr.write(`corestore-ts: warning: ${asSentence(warning)}\n`)
     if (inspection.inUse === true) io.stderr.write(`corestore-ts: note: ${inspection.directory} is in use by a running store; read without its lock, so a core it is writing may show an older length\n`)
 
     if (values.json === true) {
@@ -74,7 +74,7 @@ export const command: Command = {
       return EXIT_OK
     }
     for (const core of inspection.cores) {
-      for (const warning of core.warnings) io.stderr.write(`corestore-ts: warning: core ${toHex(core.discoveryKey)}: ${warning}\n`)
+      for (const warning of core.warnings) io.stderr.write(`corestore-ts: warning: Core ${toHex(core.discoveryKey)}: ${warning}\n`)
     }
     io.stdout.write(io.stdout.isTTY === true
       ? table(inspection, values.namespace, values.wide === true ? Infinity : io.stdout.columns ?? DEFAULT_COLUMNS)
@@ -128,7 +128,7 @@ function table (inspection: StoreInspection, namespace: string | undefined, colu
   if (full.every(line => line.length < columns)) return heading + '\n' + full.join('\n') + '\n'
   // Short keys, and whatever still overflows (a long name) cut at the edge: one line per row.
   const short = tableLines(cores, key => toHex(key).slice(0, SHORT_KEY) + '…', ['DISCOVERY', 'KEY']).map(line => line.length < columns ? line : line.slice(0, Math.max(1, columns - 2)) + '…')
-  return heading + '\n' + short.join('\n') + '\n' + '(keys shortened to fit; --wide shows them whole)\n'
+  return heading + '\n' + short.join('\n') + '\n' + '(Keys shortened to fit; --wide shows them whole)\n'
 }
 
 /** The header and a row per core, columns aligned, without line ends. */

@@ -79,7 +79,7 @@ export const command: Command = {
       json: { type: 'boolean' }
     })
     const [folder, ...givenKeys] = positionals
-    if (folder === undefined) throw USAGE('seed needs the store folder')
+    if (folder === undefined) throw USAGE('Seed needs the store folder')
     const tcp = values.tcp === undefined ? null : parseAddressOption(values.tcp, LISTEN_OPTION)
     const bootstrap = values.bootstrap?.map(parseBootstrapOption)
     const statusAddress = values.status === undefined ? null : parseAddressOption(values.status, STATUS_OPTION)
@@ -101,7 +101,7 @@ export const command: Command = {
       await store.ready()
       if (statusAddress !== null) {
         status = await store.serveStatus({ host: statusAddress.host, port: statusAddress.port })
-        report({ event: 'status', url: status.url }, `status page at ${status.url} (corestore-ts status ${status.url})`)
+        report({ event: 'status', url: status.url }, `Status page at ${status.url} (corestore-ts status ${status.url})`)
       }
       if (tcp === null) {
         const swarm = announceCores(store, cores, bootstrap, report)
@@ -111,16 +111,16 @@ export const command: Command = {
         network = await listenTcp(store, cores, tcp, report)
       }
       report({ event: 'seeding', folder: directory, cores: cores.length },
-        `seeding ${cores.length} ${cores.length === 1 ? 'core' : 'cores'} from ${directory}; Ctrl-C to stop`)
+        `Seeding ${cores.length} ${cores.length === 1 ? 'core' : 'cores'} from ${directory}; Ctrl-C to stop`)
       await Promise.race([stop.signalled, network.failed])
-      report({ event: 'stopping' }, 'stopping')
+      report({ event: 'stopping' }, 'Stopping')
     } finally {
       stop.dispose()
       if (status !== null) await status.close()
       if (network !== null) await network.close()
       await store.close()
     }
-    report({ event: 'stopped' }, 'stopped')
+    report({ event: 'stopped' }, 'Stopped')
     return EXIT_OK
   }
 }
@@ -139,9 +139,9 @@ function announceCores (store: Corestore, cores: StoredCore[], bootstrap: string
     mode: 'announce',
     topics: cores,
     onBootstrap: reached => report({ event: 'bootstrap', nodes: reached }, `DHT bootstrap node${reached.length === 1 ? '' : 's'} answered: ${reached.join(', ')}`),
-    onJoined: core => report({ event: 'announced', ...coreJSON(core) }, `announced ${describeCore(core)}`),
-    onPeerAdd: peer => report({ event: 'peer-connected', ...peerJSON(peer) }, `peer connected: ${describePeer(peer)}`),
-    onPeerRemove: peer => report({ event: 'peer-left', ...peerJSON(peer) }, `peer left: ${describePeer(peer)}`)
+    onJoined: core => report({ event: 'announced', ...coreJSON(core) }, `Announced ${describeCore(core)}`),
+    onPeerAdd: peer => report({ event: 'peer-connected', ...peerJSON(peer) }, `Peer connected: ${describePeer(peer)}`),
+    onPeerRemove: peer => report({ event: 'peer-left', ...peerJSON(peer) }, `Peer left: ${describePeer(peer)}`)
   })
 }
 
@@ -150,10 +150,10 @@ async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }:
   const server = net.createServer(socket => {
     const address = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0)
     sockets.add(socket)
-    report({ event: 'peer-connected', peer: address, transport: 'tcp', address }, `peer connected: ${address} (tcp)`)
+    report({ event: 'peer-connected', peer: address, transport: 'tcp', address }, `Peer connected: ${address} (tcp)`)
     socket.once('close', () => {
       sockets.delete(socket)
-      report({ event: 'peer-left', peer: address, transport: 'tcp', address }, `peer left: ${address} (tcp)`)
+      report({ event: 'peer-left', peer: address, transport: 'tcp', address }, `Peer left: ${address} (tcp)`)
     })
     store.replicate(socket, { initiator: false, live: true })
   })
@@ -165,8 +165,8 @@ async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }:
   server.on('error', fail)
   const bound = server.address() as net.AddressInfo
   const address = formatAddress(bound.address, bound.port)
-  report({ event: 'listening', transport: 'tcp', host: bound.address, port: bound.port, address }, `listening on tcp ${address}`)
-  for (const core of cores) report({ event: 'serving', ...coreJSON(core) }, `serving ${describeCore(core)}`)
+  report({ event: 'listening', transport: 'tcp', host: bound.address, port: bound.port, address }, `Listening on TCP ${address}`)
+  for (const core of cores) report({ event: 'serving', ...coreJSON(core) }, `Serving ${describeCore(core)}`)
   return {
     failed,
     close: () => new Promise<void>(resolve => {

@@ -35,9 +35,9 @@ export function statusBase (input: string): URL {
   try {
     url = new URL(text)
   } catch {
-    throw USAGE(`status expects the status page's address, such as http://127.0.0.1:4100/, 127.0.0.1:4100 or 4100, got ${JSON.stringify(input)}`)
+    throw USAGE(`Status expects the status page's address, such as http://127.0.0.1:4100/, 127.0.0.1:4100 or 4100, got ${JSON.stringify(input)}`)
   }
-  if (url.protocol !== 'http:') throw USAGE(`status reads http:// addresses only, got ${JSON.stringify(input)}`)
+  if (url.protocol !== 'http:') throw USAGE(`Status reads http:// addresses only, got ${JSON.stringify(input)}`)
   if (!url.pathname.endsWith('/')) url.pathname += '/'
   return url
 }
@@ -102,7 +102,7 @@ export function renderView (stats: Stats, base: URL, rate: { up: number, down: n
   const room = Math.max(1, height - lines.length - 2)
   cores.slice(0, cores.length > room ? room - 1 : room).forEach((core, i) => lines.push(row(core.discoveryKey, cells[i] ?? [])))
   if (cores.length > room) lines.push(fit(`… ${cores.length - room + 1} more cores`))
-  if (cores.length === 0) lines.push('(no cores loaded)')
+  if (cores.length === 0) lines.push('(No cores loaded)')
   return lines
 }
 
@@ -126,7 +126,7 @@ async function live (base: URL, io: CliIO, first: Stats): Promise<number> {
     const width = out.columns ?? 80
     const height = out.rows ?? 24
     const lines = renderView(current, base, rateBetween(previous, current), width, height - 1)
-    if (failure !== null) lines.push(`cannot refresh: ${failure}`.slice(0, width))
+    if (failure !== null) lines.push(`Cannot refresh: ${failure}`.slice(0, width))
     lines.push('q or Ctrl-C quits'.slice(0, width))
     out.write(`${ESC}H` + lines.map(line => line + `${ESC}K`).join('\n') + `${ESC}J`)
   }
@@ -172,8 +172,8 @@ export const command: Command = {
   async run (argv: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } })
     const [address, ...extra] = positionals
-    if (address === undefined) throw USAGE('status needs the address of a store\'s status page')
-    if (extra.length > 0) throw USAGE(`status takes one address, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
+    if (address === undefined) throw USAGE('Status needs the address of a store\'s status page')
+    if (extra.length > 0) throw USAGE(`Status takes one address, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
     const base = statusBase(address)
     const stats = await fetchStats(base)
     if (values.json === true) {

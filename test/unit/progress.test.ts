@@ -97,7 +97,7 @@ test('when stderr is not a terminal it writes plain lines at every tenth, withou
   const lines = text.split('\n')
   assert.equal(lines.pop(), '', 'every line ends')
   assert.ok(lines.length >= 5 && lines.length <= 11, `a line at the start and a tenth at most, got ${lines.length}`)
-  for (const line of lines) assert.match(line, /^progress \d+%: \d+\/3000 blocks, .+\/s, ETA \S+$/)
+  for (const line of lines) assert.match(line, /^Progress \d+%: \d+\/3000 blocks, .+\/s, ETA \S+$/)
   assert.equal(summary.blocks, 3000)
 })
 
