@@ -55,10 +55,42 @@ export function isCommand (value: unknown): value is Command {
  */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: T): ReturnType<typeof parseArgs<{ args: string[], options: T, allowPositionals: true, strict: true }>> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+    return parseArgs({ args: attachDashValues(argv, options), options, allowPositionals: true, strict: true })
   } catch (err) {
     throw USAGE(describeParseArgsError(err))
   }
+}
+
+/**
+ * `--timeout -5s` as `--timeout=-5s`. parseArgs refuses a value that starts with a dash as
+ * ambiguous, so the option's own check, which says what it expects, never saw it; written with
+ * `=` it did. What follows a value-taking option is its value unless it is an option this command
+ * knows: `--tcp --json` still lacks a value.
+ */
+function attachDashValues (argv: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const known = new Set(['--', '--help', '-h'])
+  const takesValue = new Set<string>()
+  for (const [name, option] of Object.entries(options)) {
+    const spellings = option.short === undefined ? [`--${name}`] : [`--${name}`, `-${option.short}`]
+    for (const spelling of spellings) {
+      known.add(spelling)
+      if (option.type === 'string') takesValue.add(spelling)
+    }
+  }
+  const isKnownOption = (arg: string): boolean => known.has(arg.split('=', 1)[0] ?? arg)
+  const args: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? ''
+    if (arg === '--') return args.concat(argv.slice(i))
+    const next = argv[i + 1]
+    if (takesValue.has(arg) && next !== undefined && next.startsWith('-') && !isKnownOption(next)) {
+      args.push(`${arg}=${next}`)
+      i++
+    } else {
+      args.push(arg)
+    }
+  }
+  return args
 }
 
 /**
@@ -72,7 +104,8 @@ export function describeParseArgsError (err: unknown): string {
   const option = /'(-[^' ]+)/.exec(message)?.[1]
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) return `Unknown option ${option}`
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
-    return /argument missing/.test(message) ? `${option} needs a value` : /does not take an argument/.test(message) ? `${option} takes no value` : `Bad value for ${option}`
+    // Ambiguous: another option of the command follows (see attachDashValues).
+    return /argument missing|ambiguous/.test(message) ? `${option} needs a value` : /does not take an argument/.test(message) ? `${option} takes no value` : `Bad value for ${option}`
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     const arg = /'([^']*)'/.exec(message)?.[1]

@@ -121,6 +121,42 @@ test('usage errors exit 2 and failures while running exit 1, each with one line 
   assert.equal(fs.existsSync(missing), false, 'no clone left a folder behind')
 })
 
+test('a flag value that starts with a dash gets the flag\'s own message, written as --flag value or --flag=value', { timeout: 120000 }, async t => {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  const source = path.join(dir, 'source')
+  await sourceStore(source)
+  const key = Buffer.alloc(32, 0xcd).toString('hex')
+  const missing = path.join(dir, 'missing')
+
+  const cases: Array<[string[], string, string, RegExp]> = [
+    [['clone', key, missing], '--timeout', '-5s', /^corestore-ts: --timeout expects a duration such as 90s, .*, got "-5s" \(see corestore-ts clone --help\)$/],
+    [['clone', key, missing], '--tcp', '-1', /^corestore-ts: --tcp expects host:port, .*, got "-1" /],
+    [['clone', key, missing], '--bootstrap', '-x', /^corestore-ts: --bootstrap expects host:port, .*, got "-x" /],
+    [['seed', source], '--tcp', '-1', /^corestore-ts: --tcp expects \[host:\]port, .*, got "-1" /],
+    [['seed', source], '--status', '-4100', /^corestore-ts: --status expects \[host:\]port, .*, got "-4100" /],
+    [['seed', source], '--bootstrap', '-x', /^corestore-ts: --bootstrap expects host:port, .*, got "-x" /],
+    [['inspect', source], '--master-key', '-abc', /^corestore-ts: Invalid --master-key: got the string "-abc" /]
+  ]
+  for (const [args, flag, value, message] of cases) {
+    const [apart, joined] = await Promise.all([
+      spawnNode(CLI, [...args, flag, value], t).exited,
+      spawnNode(CLI, [...args, `${flag}=${value}`], t).exited
+    ])
+    const label = `corestore-ts ${args[0] ?? ''} ${flag} ${value}`
+    assert.match(assertOneLine(apart, label), message, label)
+    assert.equal(apart.stderr, joined.stderr, `${label}: the same message as ${flag}=${value}`)
+    assert.equal(apart.code, 2, label)
+    assert.equal(joined.code, 2, label)
+  }
+
+  // An option the command knows is no value: the flag before it lacks one.
+  const lacking = await spawnNode(CLI, ['clone', key, missing, '--timeout', '--json'], t).exited
+  assert.equal(assertOneLine(lacking, '--timeout --json'), 'corestore-ts: --timeout needs a value (see corestore-ts clone --help)')
+  assert.equal(lacking.code, 2)
+  assert.equal(fs.existsSync(missing), false)
+})
+
 test('messages from the library and from dependencies print in sentence case, without a final period', () => {
   assert.equal(asSentence('named core, but no master key to derive its key pair from'), 'Named core, but no master key to derive its key pair from')
   assert.equal(asSentence('listen EADDRINUSE: address already in use.'), 'Listen EADDRINUSE: address already in use')
