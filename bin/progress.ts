@@ -28,6 +28,11 @@ export interface ProgressInit {
 /** The span the current rate is measured over: long enough to be steady, short enough to follow changes. */
 const RATE_WINDOW_MS = 5000
 const SAMPLE_MS = 100
+/**
+ * No ETA before the rate was measured over this long: the first blocks arrive after a round trip,
+ * or in a burst, and dividing by their rate gave ETAs of minutes for a download of seconds.
+ */
+const ETA_AFTER_MS = 3000
 /** At most this often on a terminal. */
 const REDRAW_MS = 100
 /** At most this often when not a terminal, and only when another tenth is done (or a minute passed). */
@@ -145,7 +150,7 @@ export class Progress {
     const fraction = this.#total === 0 ? 1 : Math.min(1, this.have / this.#total)
     const rate = this.rate(now)
     const left = Math.max(0, this.#totalBytes - this.bytes)
-    const eta = left === 0 ? '0s' : rate > 0 ? formatEta(left / rate) : '?'
+    const eta = left === 0 ? '0s' : rate > 0 && now - this.#started >= ETA_AFTER_MS ? formatEta(left / rate) : '?'
     return {
       fraction,
       percent: `${Math.floor(fraction * 100)}%`,

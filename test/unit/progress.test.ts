@@ -75,6 +75,20 @@ test('the rate is the current one, over the last seconds, not the average since 
   assert.match(progress.line(80), /ETA 1m3\ds/)
 })
 
+test('no ETA until the rate was measured over a few seconds: the first block alone does not make one', () => {
+  const stream = fakeStream({ isTTY: true, columns: 80 })
+  const clock = fakeClock()
+  const progress = new Progress({ stream, total: 20_000, totalBytes: 20_000 * 4000, have: 0, now: clock.now, tick: 0 })
+  // The first block after a round trip of half a second: 8 KB/s, which would say hours.
+  clock.advance(500)
+  progress.block(4000)
+  assert.match(progress.line(80), /ETA \?$/)
+  // Then 4 MB/s: two and a half seconds later the rate is known, and the ETA near the truth (18 s).
+  for (let i = 0; i < 2500; i++) { clock.advance(1); progress.block(4000) }
+  const eta = /ETA (\d+)s$/.exec(progress.line(80))?.[1]
+  assert.ok(eta !== undefined && Number(eta) >= 15 && Number(eta) <= 30, `about 18 s left, got ${progress.line(80)}`)
+})
+
 test('a stall shows: the rate falls and the time left is unknown', () => {
   const stream = fakeStream({ isTTY: true, columns: 80 })
   const clock = fakeClock()
