@@ -7,6 +7,7 @@ import { Writable } from 'stream'
 import { command as inspect } from '../bin/commands/inspect'
 import { main } from '../bin/corestore-ts'
 import type { CliIO } from '../bin/command'
+import { formatBytes } from '../bin/size'
 import { toZ32 } from '../lib/keys'
 import { append, block, CORESTORE_5, CORESTORE_TS, connect, crypto as hypercoreCrypto, MASTER_KEY, ready, Resources, update } from './helpers/interop'
 import type { Feed, Package, Store } from './helpers/interop'
@@ -145,24 +146,26 @@ for (const pkg of [CORESTORE_5, CORESTORE_TS]) {
     assert.equal(sparse.byteLength, 15)
   })
 
-  test(`inspect prints one tab-separated line per core of a folder written by ${pkg.name}`, async t => {
+  test(`inspect prints one tab-separated line per core of a folder written by ${pkg.name}, sizes readable or, with --bytes, exact`, async t => {
     const res = new Resources(t)
     const { dir, cores } = await writeFolder(pkg, res)
-    const result = await run('inspect', dir)
-    assert.equal(result.stderr, '')
-    assert.equal(result.code, 0)
-    const lines = result.stdout.split('\n')
-    assert.equal(lines.pop(), '')
-    const want = cores.map(core => [
-      core.discoveryKey,
-      core.publicKey,
-      core.writableBecause === null ? 'read-only' : 'writable',
-      core.writableBecause ?? '-',
-      String(core.length),
-      String(core.byteLength),
-      core.name === null ? '-' : core.name.replace('\u0000', '\\0')
-    ].join('\t')).sort()
-    assert.deepEqual(lines, want)
+    for (const [args, size] of [[[], formatBytes], [['--bytes'], String]] as const) {
+      const result = await run('inspect', dir, ...args)
+      assert.equal(result.stderr, '')
+      assert.equal(result.code, 0)
+      const lines = result.stdout.split('\n')
+      assert.equal(lines.pop(), '')
+      const want = cores.map(core => [
+        core.discoveryKey,
+        core.publicKey,
+        core.writableBecause === null ? 'read-only' : 'writable',
+        core.writableBecause ?? '-',
+        String(core.length),
+        size(core.byteLength),
+        core.name === null ? '-' : core.name.replace('\u0000', '\\0')
+      ].join('\t')).sort()
+      assert.deepEqual(lines, want, args.join(' '))
+    }
   })
 
   test(`inspect leaves a folder written by ${pkg.name} unchanged, byte for byte, mtimes and atimes included`, async t => {
@@ -270,7 +273,7 @@ test('--help explains the tool and each command', async () => {
     assert.equal(result.stderr, '')
     assert.equal(result.stdout, inspect.usage)
   }
-  assert.match(inspect.usage, /^Usage: corestore-ts inspect <folder> \[--json\] \[--wide\] \[--namespace <ns>\] \[--master-key <key>\]/)
+  assert.match(inspect.usage, /^Usage: corestore-ts inspect <folder> \[--json\] \[--wide\] \[--bytes\] \[--namespace <ns>\] \[--master-key <key>\]/)
   assert.match(inspect.usage, /never writes, creates or locks a file/)
 
   const version = await run('--version')
@@ -305,42 +308,47 @@ test('on a wide terminal inspect prints a table with a heading and whole keys', 
   const lines = stdout().split('\n')
   assert.equal(lines[0], `${cores.length} cores in ${dir}; master key from its master_key file`)
   assert.equal(lines[1], '')
-  assert.match(lines[2] ?? '', /^DISCOVERY KEY +PUBLIC KEY +WRITABLE +LENGTH +BYTES +NAME$/)
+  assert.match(lines[2] ?? '', /^DISCOVERY KEY +PUBLIC KEY +WRITABLE +LENGTH +SIZE +NAME$/)
   const rows = lines.slice(3, -1)
   assert.equal(rows.length, cores.length)
   for (const core of cores) {
     const row = rows.find(line => line.startsWith(core.discoveryKey)) ?? ''
     const writable = core.writableBecause === 'name' ? 'yes \\(name\\)' : core.writableBecause === 'secret_key' ? 'yes \\(secret key\\)' : 'no'
     const name = core.name === null ? '-' : core.name.replace('\u0000', '\\\\0')
-    assert.match(row, new RegExp(`^${core.discoveryKey} +${core.publicKey} +${writable} +${core.length} +${core.byteLength} +${name}$`), core.label)
+    assert.match(row, new RegExp(`^${core.discoveryKey} +${core.publicKey} +${writable} +${core.length} +${formatBytes(core.byteLength)} +${name}$`), core.label)
   }
+
+  const exact = capture(true, 250)
+  assert.equal(await main(['inspect', dir, '--bytes'], exact.io), 0)
+  assert.match(exact.stdout(), /^DISCOVERY KEY +PUBLIC KEY +WRITABLE +LENGTH +BYTES +NAME$/m)
+  for (const core of cores) assert.match(exact.stdout(), new RegExp(`^${core.discoveryKey} .* ${core.length} +${core.byteLength} +\\S+$`, 'm'), core.label)
 
   const inB = capture(true, 250)
   assert.equal(await inspect.run([dir, '--namespace', 'nothing'], inB.io), 0)
   assert.equal(inB.stdout(), `0 cores in ${dir}, namespace "nothing"; master key from its master_key file\n`)
 })
 
-test('on a 60-column terminal the table shortens keys to fit; --wide prints them whole', async t => {
+test('on a 64-column terminal the table shortens keys to fit; --wide prints them whole', async t => {
   const res = new Resources(t)
   const { dir, cores } = await writeFolder(CORESTORE_TS, res)
-  const narrow = capture(true, 60)
+  const narrow = capture(true, 64)
   assert.equal(await main(['inspect', dir], narrow.io), 0)
   const lines = narrow.stdout().split('\n')
-  assert.match(lines[2] ?? '', /^DISCOVERY +KEY +WRITABLE +LENGTH +BYTES +NAME$/)
+  assert.match(lines[2] ?? '', /^DISCOVERY +KEY +WRITABLE +LENGTH +SIZE +NAME$/)
   const table = lines.slice(2, 3 + cores.length)
-  for (const line of table) assert.ok(line.length < 60, `${line.length} characters: ${line}`)
+  for (const line of table) assert.ok(line.length < 64, `${line.length} characters: ${line}`)
   for (const core of cores) {
     const row = table.find(line => line.startsWith(core.discoveryKey.slice(0, 8) + '…')) ?? ''
     assert.match(row, new RegExp(`^${core.discoveryKey.slice(0, 8)}… +${core.publicKey.slice(0, 8)}… `), core.label)
   }
   assert.equal(lines[3 + cores.length], '(Keys shortened to fit; --wide shows them whole)')
 
-  const wide = capture(true, 60)
+  const wide = capture(true, 64)
   assert.equal(await main(['inspect', dir, '--wide'], wide.io), 0)
   for (const core of cores) assert.match(wide.stdout(), new RegExp(`^${core.discoveryKey} +${core.publicKey} `, 'm'), core.label)
 
   // A pipe has no width: whole keys, tab-separated, whatever the terminal.
-  const piped = capture(false, 60)
+  const piped = capture(false, 64)
   assert.equal(await main(['inspect', dir], piped.io), 0)
   for (const core of cores) assert.match(piped.stdout(), new RegExp(`^${core.discoveryKey}\t${core.publicKey}\t`, 'm'), core.label)
 })

@@ -149,14 +149,14 @@ test('seed and clone copy a core of thousands of blocks over a local DHT, and th
   const seed = cli(['seed', source, '--bootstrap', dht.bootstrap[0] as string], cleanup)
   await seed.waitFor(/^Seeding 2 cores from /m)
   // Every core of the folder, announced by discovery key.
-  assert.match(seed.stdout(), new RegExp(`^Announced ${discoveryKey.toString('hex')} \\(key ${key.toString('hex')}, ${BLOCKS} blocks, \\d+ bytes\\)$`, 'm'))
+  assert.match(seed.stdout(), new RegExp(`^Announced ${discoveryKey.toString('hex')} \\(key ${key.toString('hex')}, ${BLOCKS} blocks, 877\\.4 KiB\\)$`, 'm'))
   assert.match(seed.stdout(), new RegExp(`^Announced ${small.toString('hex')} `, 'm'))
 
   const clone = cli(['clone', z32.encode(key), target, '--bootstrap', dht.bootstrap[0] as string, '--timeout', '20s'], cleanup)
   const result = await clone.exited(60000)
   assertOnlyProgress(result.stderr)
   assert.equal(result.code, 0, result.stdout)
-  assert.match(result.stdout, new RegExp(`^Core length: ${BLOCKS} blocks`, 'm'))
+  assert.match(result.stdout, new RegExp(`^Core length: ${BLOCKS} blocks, 877\\.4 KiB$`, 'm'))
   assert.match(result.stdout, new RegExp(`^Downloaded ${BLOCKS}/${BLOCKS} blocks`, 'm'))
   assert.match(result.stdout, new RegExp(`^Verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
   await assertCopy(target, key, blocks)
@@ -191,9 +191,16 @@ test('seed --tcp serves the discovery keys given on 127.0.0.1; clone --tcp downl
   assert.match(result.stdout, new RegExp(`^Verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
   await assertCopy(target, key, blocks)
 
+  // Sizes read as people read them; --bytes gives every byte.
+  const inspected = await cli(['inspect', target], cleanup).exited()
+  assert.match(inspected.stdout, new RegExp(`^${discoveryKey.toString('hex')}\t${key.toString('hex')}\tread-only\t-\t${BLOCKS}\t877\\.4 KiB\t-$`, 'm'))
+  const exact = await cli(['inspect', target, '--bytes'], cleanup).exited()
+  assert.match(exact.stdout, new RegExp(`^${discoveryKey.toString('hex')}\t${key.toString('hex')}\tread-only\t-\t${BLOCKS}\t898500\t-$`, 'm'))
+
   // Again into the complete copy: nothing left to download, still verified.
-  const again = await cli(['clone', key.toString('hex'), target, '--tcp', `127.0.0.1:${port ?? ''}`, '--timeout', '20000'], cleanup).exited(60000)
+  const again = await cli(['clone', key.toString('hex'), target, '--tcp', `127.0.0.1:${port ?? ''}`, '--timeout', '20000', '--bytes'], cleanup).exited(60000)
   assert.equal(again.code, 0, again.stderr)
+  assert.match(again.stdout, new RegExp(`^Core length: ${BLOCKS} blocks, 898500 B$`, 'm'))
   assert.match(again.stdout, new RegExp(`^Downloaded ${BLOCKS}/${BLOCKS} blocks, 0 B`, 'm'))
   assert.match(again.stdout, new RegExp(`^Verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
 

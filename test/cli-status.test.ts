@@ -46,6 +46,10 @@ test('status --json prints one snapshot of a running store\'s status page', WAIT
     assert.equal(plain.code, 0)
     assert.match(plain.stdout, /^corestore-ts status · 127\.0\.0\.1:\d+ · storage function/)
     assert.ok(plain.stdout.includes((core.discoveryKey as Buffer).toString('hex')), 'a pipe gets whole keys')
+    assert.match(plain.stdout, / · heap \d+\.\d MiB · /, 'sizes read as people read them')
+    const exact = await run(['status', status.url, '--bytes'])
+    assert.equal(exact.code, 0, exact.stderr)
+    assert.match(exact.stdout, / · heap \d+ B · /, '--bytes gives every byte')
   } finally {
     await close()
   }

@@ -11,14 +11,16 @@ import { formatDuration } from '../duration'
 import { AUDIT_FAILED, CONNECT_FAILED, TIMEOUT, USAGE } from '../errors'
 import { failureSignal, joinSwarm } from '../network'
 import type { Network } from '../network'
-import { Progress, formatBytes } from '../progress'
+import { Progress } from '../progress'
+import { sizeFormat } from '../size'
+import type { SizeFormat } from '../size'
 
 const DEFAULT_TIMEOUT = 30000
 
 /** `--tcp <host>:<port>`; an IPv6 address in brackets, as `seed --tcp [::1]:4000` prints it. */
 const CONNECT_OPTION: AddressOption = { flag: '--tcp', expected: 'host:port, such as 127.0.0.1:49737', bracketedIPv6: true }
 
-const usage = `Usage: corestore-ts clone <key> <folder> [--json] [--tcp <host:port>] [--bootstrap <host:port>]... [--timeout <duration>]
+const usage = `Usage: corestore-ts clone <key> <folder> [--json] [--bytes] [--tcp <host:port>] [--bootstrap <host:port>]... [--timeout <duration>]
 
 Downloads every block of a core (its public key: 64 hex or 52 z-base-32 characters) into a store
 folder (created when missing), from peers found on the Hyperswarm@2 DHT under its discovery key,
@@ -35,10 +37,12 @@ Options:
   --json                   print the result as one JSON line on stdout: { key, discoveryKey,
                            folder, length, byteLength, downloadedBlocks, downloadedBytes, ms,
                            valid, invalid }; the other messages go to stderr
+  --bytes                  print sizes and rates as exact byte counts (default: readable,
+                           such as 76.3 MiB)
   -h, --help               print this help
 
 Progress goes to stderr: on a terminal one line redrawn in place, as wide as the terminal at
-most (percentage, blocks, bytes, the rate over the last seconds, time left); otherwise a plain
+most (percentage, blocks, size, the rate over the last seconds, time left); otherwise a plain
 line at every tenth of the core (at most one a second). The result goes to stdout. When it
 fails, a folder it created is removed again.
 
@@ -55,7 +59,8 @@ export const command: Command = {
       tcp: { type: 'string' },
       bootstrap: { type: 'string', multiple: true },
       timeout: { type: 'string' },
-      json: { type: 'boolean' }
+      json: { type: 'boolean' },
+      bytes: { type: 'boolean' }
     })
     const [key, folder, ...extra] = positionals
     if (key === undefined || folder === undefined) throw USAGE('Clone needs the key of a core and a folder')
@@ -66,6 +71,7 @@ export const command: Command = {
     if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp connects without it')
     const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT : parseDurationOption(values.timeout, '--timeout')
     const json = values.json === true
+    const size = sizeFormat(values.bytes === true)
     // With --json stdout carries the result only; what happens on the way is told on stderr.
     const say = (text: string): void => { (json ? io.stderr : io.stdout).write(text + '\n') }
 
@@ -93,7 +99,7 @@ export const command: Command = {
         try {
           network = tcp === null ? lookUp(store, core, bootstrap, say) : connectTcp(store, tcp, say)
           network.failed.catch(err => watchdog.fail(err))
-          downloadMs = await download(core, io, say, watchdog, tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`, timeout)
+          downloadMs = await download(core, io, say, size, watchdog, tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`, timeout)
         } finally {
           watchdog.stop()
         }
@@ -129,7 +135,7 @@ export const command: Command = {
 type Core = Corestore.Core
 
 /** Waits for a peer, learns the length it has, downloads every block up to it; resolves to the ms the download took. */
-async function download (core: Core, io: CliIO, say: (text: string) => void, watchdog: Watchdog, where: string, timeout: number): Promise<number> {
+async function download (core: Core, io: CliIO, say: (text: string) => void, size: SizeFormat, watchdog: Watchdog, where: string, timeout: number): Promise<number> {
   const key = toHex(core.key as Buffer)
   watchdog.expect(`No peer ${where} had core ${key} within ${formatDuration(timeout)}`)
   await watchdog.race(remotePeer(core))
@@ -145,8 +151,8 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
   const have = core.downloaded(0, total)
   // The bytes already here are known exactly only for none or all blocks; in between, estimated.
   const haveBytes = total === 0 ? 0 : Math.round(core.byteLength * have / total)
-  say(`Core length: ${total} ${total === 1 ? 'block' : 'blocks'}, ${formatBytes(core.byteLength)}`)
-  const progress = new Progress({ stream: io.stderr, total, totalBytes: core.byteLength, have, haveBytes })
+  say(`Core length: ${total} ${total === 1 ? 'block' : 'blocks'}, ${size(core.byteLength)}`)
+  const progress = new Progress({ stream: io.stderr, total, totalBytes: core.byteLength, have, haveBytes, formatSize: size })
   const onblock = (index: number, data: Buffer): void => {
     watchdog.kick()
     if (index < total) progress.block(data.length)
@@ -161,7 +167,7 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
     done = progress.finish()
   }
   const seconds = done.ms / 1000
-  say(`Downloaded ${progress.have}/${total} blocks, ${formatBytes(done.bytes)} in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? done.bytes / seconds : 0)}/s)`)
+  say(`Downloaded ${progress.have}/${total} blocks, ${size(done.bytes)} in ${seconds.toFixed(1)} s (${size(seconds > 0 ? done.bytes / seconds : 0)}/s)`)
   return done.ms
 }
 

@@ -11,6 +11,8 @@ import type { CliIO, Command } from '../command'
 import { LISTEN_FAILED, NO_CORES, USAGE } from '../errors'
 import { failureSignal, joinSwarm } from '../network'
 import type { Network, SwarmNetwork } from '../network'
+import { sizeFormat } from '../size'
+import type { SizeFormat } from '../size'
 
 type StoredCore = Corestore.StoredCore
 
@@ -35,7 +37,7 @@ const STATUS_OPTION: AddressOption = {
   bracketedIPv6: true
 }
 
-const usage = `Usage: corestore-ts seed <folder> [key...] [--json] [--tcp [<host>:]<port>] [--bootstrap <host:port>]... [--status [<host>:]<port>]
+const usage = `Usage: corestore-ts seed <folder> [key...] [--json] [--bytes] [--tcp [<host>:]<port>] [--bootstrap <host:port>]... [--status [<host>:]<port>]
 
 Serves the cores of a store folder until interrupted (Ctrl-C, SIGTERM), then closes cleanly.
 Announces discovery keys on the Hyperswarm@2 DHT (and to the LAN by multicast DNS): those of the
@@ -61,6 +63,7 @@ Options:
                            { event: "status", url } with --status, { event: "seeding", folder,
                            cores }, { event: "peer-connected" | "peer-left", peer, transport,
                            address }, { event: "stopping" }, { event: "stopped" }
+  --bytes                  print sizes as exact byte counts (default: readable, such as 76.3 MiB)
   -h, --help               print this help
 
 Exit codes: 0 once stopped by a signal, 1 when seeding fails (no such folder, no such core, an
@@ -76,7 +79,8 @@ export const command: Command = {
       tcp: { type: 'string' },
       bootstrap: { type: 'string', multiple: true },
       status: { type: 'string' },
-      json: { type: 'boolean' }
+      json: { type: 'boolean' },
+      bytes: { type: 'boolean' }
     })
     const [folder, ...givenKeys] = positionals
     if (folder === undefined) throw USAGE('Seed needs the store folder')
@@ -86,6 +90,7 @@ export const command: Command = {
     if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp serves without it')
     const keys = givenKeys.map(key => parseKeyArgument(key, 'key'))
     const report = reporter(io, values.json === true)
+    const size = sizeFormat(values.bytes === true)
 
     const directory = path.resolve(folder)
     if (!(await folderExists(directory))) throw Corestore.errors.STORE_FOLDER_NOT_FOUND(directory)
@@ -104,11 +109,11 @@ export const command: Command = {
         report({ event: 'status', url: status.url }, `Status page at ${status.url} (corestore-ts status ${status.url})`)
       }
       if (tcp === null) {
-        const swarm = announceCores(store, cores, bootstrap, report)
+        const swarm = announceCores(store, cores, bootstrap, report, size)
         network = swarm
         await swarm.joined
       } else {
-        network = await listenTcp(store, cores, tcp, report)
+        network = await listenTcp(store, cores, tcp, report, size)
       }
       report({ event: 'seeding', folder: directory, cores: cores.length },
         `Seeding ${cores.length} ${cores.length === 1 ? 'core' : 'cores'} from ${directory}; Ctrl-C to stop`)
@@ -133,19 +138,19 @@ function reporter (io: CliIO, json: boolean): Report {
 }
 
 /** Announces every core on the DHT, telling what happens; `joined` rejects when a bootstrap node is out of reach. */
-function announceCores (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, report: Report): SwarmNetwork {
+function announceCores (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, report: Report, size: SizeFormat): SwarmNetwork {
   return joinSwarm(store, {
     bootstrap,
     mode: 'announce',
     topics: cores,
     onBootstrap: reached => report({ event: 'bootstrap', nodes: reached }, `DHT bootstrap node${reached.length === 1 ? '' : 's'} answered: ${reached.join(', ')}`),
-    onJoined: core => report({ event: 'announced', ...coreJSON(core) }, `Announced ${describeCore(core)}`),
+    onJoined: core => report({ event: 'announced', ...coreJSON(core) }, `Announced ${describeCore(core, size)}`),
     onPeerAdd: peer => report({ event: 'peer-connected', ...peerJSON(peer) }, `Peer connected: ${describePeer(peer)}`),
     onPeerRemove: peer => report({ event: 'peer-left', ...peerJSON(peer) }, `Peer left: ${describePeer(peer)}`)
   })
 }
 
-async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }: Address, report: Report): Promise<Network> {
+async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }: Address, report: Report, size: SizeFormat): Promise<Network> {
   const sockets = new Set<net.Socket>()
   const server = net.createServer(socket => {
     const address = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0)
@@ -166,7 +171,7 @@ async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }:
   const bound = server.address() as net.AddressInfo
   const address = formatAddress(bound.address, bound.port)
   report({ event: 'listening', transport: 'tcp', host: bound.address, port: bound.port, address }, `Listening on TCP ${address}`)
-  for (const core of cores) report({ event: 'serving', ...coreJSON(core) }, `Serving ${describeCore(core)}`)
+  for (const core of cores) report({ event: 'serving', ...coreJSON(core) }, `Serving ${describeCore(core, size)}`)
   return {
     failed,
     close: () => new Promise<void>(resolve => {
@@ -215,8 +220,8 @@ function peerJSON (peer: SwarmPeer): Record<string, unknown> {
   return { peer: toHex(peer.remotePublicKey), transport: peer.type, address: peer.address }
 }
 
-function describeCore (core: StoredCore): string {
-  const bytes = core.byteLength === null ? '' : `, ${core.byteLength} bytes`
+function describeCore (core: StoredCore, size: SizeFormat): string {
+  const bytes = core.byteLength === null ? '' : `, ${size(core.byteLength)}`
   return `${toHex(core.discoveryKey)} (key ${toHex(core.publicKey)}, ${core.length} ${core.length === 1 ? 'block' : 'blocks'}${bytes})`
 }
 

@@ -2,6 +2,7 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import { Progress, formatEta } from '../../bin/progress'
 import type { ProgressStream } from '../../bin/progress'
+import { exactBytes, formatBytes } from '../../bin/size'
 
 /** A stream that records what is written, as a terminal `columns` wide or as a pipe. */
 function fakeStream (opts: { isTTY: boolean, columns?: number }): ProgressStream & { writes: string[], text: () => string } {
@@ -122,6 +123,19 @@ test('a download that starts part-way counts from what is already there', () => 
   for (let i = 0; i < 5; i++) { clock.advance(100); progress.block(1000) }
   assert.match(progress.line(80), /^\S* ?100% {2}10\/10 blocks/)
   assert.deepEqual(progress.finish(), { blocks: 10, bytes: 5000, ms: 500 })
+})
+
+test('sizes read in binary units, or with every byte when asked', () => {
+  assert.equal(formatBytes(1000), '1000 B')
+  assert.equal(formatBytes(898_500), '877.4 KiB')
+  assert.equal(formatBytes(80_088_890), '76.4 MiB')
+  assert.equal(exactBytes(80_088_890), '80088890 B')
+  const stream = fakeStream({ isTTY: false })
+  const clock = fakeClock()
+  const progress = new Progress({ stream, total: 2, totalBytes: 8_000_000, have: 0, now: clock.now, formatSize: exactBytes })
+  clock.advance(1000)
+  progress.block(4_000_000)
+  assert.match(stream.text(), /^Progress 50%: 1\/2 blocks, 4000000 B\/8000000 B, 4000000 B\/s, ETA \?\n$/)
 })
 
 test('the time left reads in seconds, minutes or hours', () => {
