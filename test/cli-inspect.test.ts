@@ -198,6 +198,23 @@ test('inspect --namespace keeps the cores of a namespace and the namespaces belo
   checkJson(await json('--namespace', 'nothing'), [], 'no such namespace')
 })
 
+test('an empty listing says so: a namespace without cores, in text; JSON prints []', async t => {
+  const res = new Resources(t)
+  const { dir } = await writeFolder(CORESTORE_TS, res)
+  // A namespace path may start with a dash: --namespace -a takes it as the value.
+  for (const args of [['--namespace', 'nosuch'], ['--namespace=nosuch'], ['--namespace', '-a']]) {
+    const namespace = (args[1] ?? args[0] ?? '').replace('--namespace=', '')
+    const text = await run('inspect', dir, ...args)
+    assert.equal(text.code, 0, text.stderr)
+    assert.equal(text.stdout, '', 'piped, stdout holds one line per core: none')
+    assert.equal(text.stderr, `corestore-ts: note: No cores in ${dir}, namespace ${JSON.stringify(namespace)}\n`)
+    const json = await run('inspect', dir, ...args, '--json')
+    assert.equal(json.code, 0, json.stderr)
+    assert.equal(json.stdout, '[]\n')
+    assert.equal(json.stderr, '')
+  }
+})
+
 test('inspect --master-key checks named cores of a store opened with the masterKey option', async t => {
   const res = new Resources(t)
   const { dir, cores } = await writeFolder(CORESTORE_5, res, { masterKey: MASTER_KEY })
@@ -325,7 +342,7 @@ test('on a wide terminal inspect prints a table with a heading and whole keys', 
 
   const inB = capture(true, 250)
   assert.equal(await inspect.run([dir, '--namespace', 'nothing'], inB.io), 0)
-  assert.equal(inB.stdout(), `0 cores in ${dir}, namespace "nothing"; master key from its master_key file\n`)
+  assert.equal(inB.stdout(), `No cores in ${dir}, namespace "nothing"\n`)
 })
 
 test('on a 64-column terminal the table shortens keys to fit; --wide prints them whole', async t => {
@@ -362,4 +379,8 @@ test('a store with nothing but its master key is inspected as empty', async t =>
   const result = await run('inspect', dir, '--json')
   assert.equal(result.code, 0, result.stderr)
   assert.deepEqual(JSON.parse(result.stdout), [])
+  const text = await run('inspect', dir)
+  assert.equal(text.code, 0, text.stderr)
+  assert.equal(text.stdout, '')
+  assert.equal(text.stderr, `corestore-ts: note: No cores in ${dir}\n`)
 })

@@ -38,7 +38,8 @@ Otherwise (a pipe, a file) one line per core with whole keys and tab-separated f
   size (76.3 MiB, or 80088890 with --bytes; ? when the tree lacks it), name (- for none,
   hex:<bytes> when not UTF-8;
   \\0 separates a namespace from a core name, \\\\, \\t, \\n and \\xNN escape other bytes)
-Warnings about files that look wrong go to stderr.
+Warnings about files that look wrong go to stderr, and so does the note that no core was found
+(on a terminal it is the table's heading).
 
 Exit codes: 0 once listed, 1 when the folder is missing or not a store, 2 for a usage error
 (an unknown option, a malformed --master-key, a file given as the folder).
@@ -79,6 +80,13 @@ export const command: Command = {
     }
     for (const core of inspection.cores) {
       for (const warning of core.warnings) io.stderr.write(`corestore-ts: warning: Core ${toHex(core.discoveryKey)}: ${warning}\n`)
+    }
+    if (inspection.cores.length === 0) {
+      const none = `No cores in ${describeWhere(inspection, values.namespace)}`
+      // Piped, stdout stays one line per core (none here): the person reading is told on stderr.
+      if (io.stdout.isTTY === true) io.stdout.write(none + '\n')
+      else io.stderr.write(`corestore-ts: note: ${none}\n`)
+      return EXIT_OK
     }
     const size = values.bytes === true ? exactSize : readableSize
     io.stdout.write(io.stdout.isTTY === true
@@ -132,18 +140,21 @@ const SHORT_KEY = 8
 /** The table for a terminal `columns` wide (Infinity: whole keys, however wide). */
 function table (inspection: StoreInspection, namespace: string | undefined, size: SizeColumn, columns: number): string {
   const { cores } = inspection
-  const where = namespace === undefined ? inspection.directory : `${inspection.directory}, namespace ${JSON.stringify(namespace)}`
   const key = inspection.masterKeySource === 'file'
     ? 'master key from its master_key file'
     : inspection.masterKeySource === 'option' ? 'master key from --master-key' : 'no master key (named cores show as read-only)'
-  const heading = `${cores.length} ${cores.length === 1 ? 'core' : 'cores'} in ${where}; ${key}\n`
-  if (cores.length === 0) return heading
+  const heading = `${cores.length} ${cores.length === 1 ? 'core' : 'cores'} in ${describeWhere(inspection, namespace)}; ${key}\n`
 
   const full = tableLines(cores, size, key => toHex(key), ['DISCOVERY KEY', 'PUBLIC KEY'])
   if (full.every(line => line.length < columns)) return heading + '\n' + full.join('\n') + '\n'
   // Short keys, and whatever still overflows (a long name) cut at the edge: one line per row.
   const short = tableLines(cores, size, key => toHex(key).slice(0, SHORT_KEY) + '…', ['DISCOVERY', 'KEY']).map(line => line.length < columns ? line : line.slice(0, Math.max(1, columns - 2)) + '…')
   return heading + '\n' + short.join('\n') + '\n' + '(Keys shortened to fit; --wide shows them whole)\n'
+}
+
+/** The folder, and the namespace when one was asked for. */
+function describeWhere (inspection: StoreInspection, namespace: string | undefined): string {
+  return namespace === undefined ? inspection.directory : `${inspection.directory}, namespace ${JSON.stringify(namespace)}`
 }
 
 /** The header and a row per core, columns aligned, without line ends. */
