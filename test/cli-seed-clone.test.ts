@@ -7,6 +7,7 @@ import path = require('path')
 import z32 = require('z32')
 import Corestore = require('../lib')
 import { startLinkProxy } from '../bench/link'
+import { command as seedCommand } from '../bin/commands/seed'
 import { startBootstrapNode } from '../lib/swarm'
 import { listFiles, tmpdir } from './helpers/store'
 
@@ -24,9 +25,9 @@ interface Running {
   stdout (): string
 }
 
-/** Runs `corestore-ts <args>` in a child process; `cleanup` kills it if it still runs. */
-function cli (args: string[], cleanup: (fn: () => Promise<unknown>) => void): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs `corestore-ts <args>` in a child process (in `cwd`); `cleanup` kills it if it still runs. */
+function cli (args: string[], cleanup: (fn: () => Promise<unknown>) => void, cwd?: string): Running {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd })
   let stdout = ''
   let stderr = ''
   const output = new EventTarget()
@@ -128,6 +129,11 @@ function assertOnlyProgress (stderr: string): void {
   for (const line of stderr.split('\n').filter(line => line.length > 0)) assert.match(line, /^Progress \d+%: /)
 }
 
+/** Every line of the text output opens with a capital, or with a literal (indented lines: a command, a label). */
+function assertSentences (stdout: string): void {
+  for (const line of stdout.split('\n').filter(line => line.length > 0 && !line.startsWith('  '))) assert.match(line, /^[^a-z]/, line)
+}
+
 function oneLine (stderr: string): string {
   const lines = stderr.split('\n').filter(line => line.length > 0)
   assert.equal(lines.length, 1, `one line on stderr, got: ${stderr}`)
@@ -148,14 +154,20 @@ test('seed and clone copy a core of thousands of blocks over a local DHT, and th
 
   const seed = cli(['seed', source, '--bootstrap', dht.bootstrap[0] as string], cleanup)
   await seed.waitFor(/^Seeding 2 cores from /m)
-  // Every core of the folder, announced by discovery key.
-  assert.match(seed.stdout(), new RegExp(`^Announced ${discoveryKey.toString('hex')} \\(key ${key.toString('hex')}, ${BLOCKS} blocks, 877\\.4 KiB\\)$`, 'm'))
-  assert.match(seed.stdout(), new RegExp(`^Announced ${small.toString('hex')} `, 'm'))
+  // Every core of the folder: its key first, with the command that clones it; its discovery key after.
+  assert.match(seed.stdout(), new RegExp([
+    `^Announced core ${key.toString('hex')} \\(${BLOCKS} blocks, 877\\.4 KiB\\); clone it with:`,
+    `  corestore-ts clone ${key.toString('hex')} source-copy --bootstrap ${dht.bootstrap[0] ?? ''}`,
+    `  Discovery key: ${discoveryKey.toString('hex')} \\(what peers look the core up by; clone needs the key above\\)$`
+  ].join('\n'), 'm'))
+  assert.match(seed.stdout(), new RegExp(`^  Discovery key: ${small.toString('hex')} `, 'm'))
+  assertSentences(seed.stdout())
 
   const clone = cli(['clone', z32.encode(key), target, '--bootstrap', dht.bootstrap[0] as string, '--timeout', '20s'], cleanup)
   const result = await clone.exited(60000)
   assertOnlyProgress(result.stderr)
   assert.equal(result.code, 0, result.stdout)
+  assertSentences(result.stdout)
   assert.match(result.stdout, new RegExp(`^Core length: ${BLOCKS} blocks, 877\\.4 KiB$`, 'm'))
   assert.match(result.stdout, new RegExp(`^Downloaded ${BLOCKS}/${BLOCKS} blocks`, 'm'))
   assert.match(result.stdout, new RegExp(`^Verified ${BLOCKS} blocks: 0 invalid$`, 'm'))
@@ -167,24 +179,32 @@ test('seed and clone copy a core of thousands of blocks over a local DHT, and th
   assert.equal(stopped.code, 0, stopped.stderr)
   assert.match(stopped.stdout, /^Stopping\nStopped\n$/m)
   assert.equal(stopped.stderr, '')
+  assertSentences(stopped.stdout)
 
   assert.deepEqual(await snapshot(source), files, 'seeding wrote nothing: the same files, the same bytes')
 })
 
-test('seed --tcp serves the discovery keys given on 127.0.0.1; clone --tcp downloads from it, and again into the complete copy downloads nothing', { timeout: 90000 }, async t => {
+test('seed --tcp serves the discovery keys given on 127.0.0.1; the clone line it prints downloads from it, and again into the complete copy downloads nothing', { timeout: 90000 }, async t => {
   const cleanup = cleanups(t)
   const { dir, cleanup: removeDir } = await tmpdir()
   cleanup(removeDir)
   const source = path.join(dir, 'source')
-  const target = path.join(dir, 'target')
+  const target = path.join(dir, 'source-copy')
   const { key, discoveryKey, blocks } = await sourceStore(source)
 
   const seed = cli(['seed', source, discoveryKey.toString('hex'), '--tcp', '0'], cleanup)
   const [, port] = await seed.waitFor(/^Listening on TCP 127\.0\.0\.1:(\d+)$/m)
   await seed.waitFor(/^Seeding 1 core from /m)
   assert.equal(seed.stdout().match(/^Serving /gm)?.length, 1, 'only the core asked for')
+  const lines = seed.stdout().split('\n')
+  const serving = lines.findIndex(line => line.startsWith('Serving core '))
+  assert.equal(lines[serving], `Serving core ${key.toString('hex')} (${BLOCKS} blocks, 877.4 KiB); clone it with:`)
+  assert.equal(lines[serving + 2], `  Discovery key: ${discoveryKey.toString('hex')} (what peers look the core up by; clone needs the key above)`)
 
-  const clone = cli(['clone', key.toString('hex'), target, '--tcp', `127.0.0.1:${port ?? ''}`, '--timeout', '20000'], cleanup)
+  // The clone line as printed, run where the seed's folder is: a copy beside it.
+  const cloneLine = lines[serving + 1] ?? ''
+  assert.equal(cloneLine, `  corestore-ts clone ${key.toString('hex')} source-copy --tcp 127.0.0.1:${port ?? ''}`)
+  const clone = cli([...cloneLine.trim().split(' ').slice(1), '--timeout', '20000'], cleanup, dir)
   const result = await clone.exited(60000)
   assert.equal(result.code, 0, result.stderr)
   assertOnlyProgress(result.stderr)
@@ -208,6 +228,48 @@ test('seed --tcp serves the discovery keys given on 127.0.0.1; clone --tcp downl
   const stopped = await seed.exited()
   assert.equal(stopped.code, 0, stopped.stderr)
   assert.match(stopped.stdout, /Stopped\n$/)
+})
+
+/** The --json part of `seed --help`. */
+const SEED_JSON_HELP = seedCommand.usage.slice(seedCommand.usage.indexOf('  --json'), seedCommand.usage.indexOf('  --bytes'))
+
+function jsonLines (stdout: string): Array<Record<string, unknown>> {
+  return stdout.split('\n').filter(line => line.length > 0).map(line => JSON.parse(line) as Record<string, unknown>)
+}
+
+test('seed --help lists every event --json prints, with every field', { timeout: 90000 }, async t => {
+  const cleanup = cleanups(t)
+  const { dir, cleanup: removeDir } = await tmpdir()
+  cleanup(removeDir)
+  const source = path.join(dir, 'source')
+  const { key } = await sourceStore(source)
+  const dht = await startBootstrapNode()
+  cleanup(() => dht.close())
+
+  // Over the DHT, with a status page, and a peer that comes and goes.
+  const swarmed = cli(['seed', source, '--bootstrap', dht.bootstrap[0] as string, '--status', '0', '--json'], cleanup)
+  await swarmed.waitFor(/"event":"seeding"/)
+  const clone = await cli(['clone', key.toString('hex'), path.join(dir, 'copy'), '--bootstrap', dht.bootstrap[0] as string, '--json'], cleanup).exited(60000)
+  assert.equal(clone.code, 0, clone.stderr)
+  await swarmed.waitFor(/"event":"peer-left"/)
+  swarmed.signal('SIGINT')
+  const overDht = await swarmed.exited()
+  assert.equal(overDht.code, 0, overDht.stderr)
+
+  const tcp = cli(['seed', source, '--tcp', '0', '--json'], cleanup)
+  await tcp.waitFor(/"event":"seeding"/)
+  tcp.signal('SIGTERM')
+  const overTcp = await tcp.exited()
+  assert.equal(overTcp.code, 0, overTcp.stderr)
+
+  const events = [...jsonLines(overDht.stdout), ...jsonLines(overTcp.stdout)]
+  assert.deepEqual([...new Set(events.map(event => String(event.event)))].sort(),
+    ['announced', 'bootstrap', 'listening', 'peer-connected', 'peer-left', 'seeding', 'serving', 'status', 'stopped', 'stopping'])
+  for (const event of events) {
+    const name = String(event.event)
+    assert.ok(SEED_JSON_HELP.includes(`"${name}"`), `seed --help lists the event ${name}`)
+    for (const field of Object.keys(event)) assert.match(SEED_JSON_HELP, new RegExp(`\\b${field}\\b`), `seed --help lists the field ${field} of ${name}`)
+  }
 })
 
 test('clone --tcp through a link with 50 ms of latency each way (a delaying proxy) completes and verifies', { timeout: 120000 }, async t => {

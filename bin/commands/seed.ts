@@ -1,6 +1,7 @@
 // `corestore-ts seed <folder> [discoveryKey...]`: serves a store's cores to peers until interrupted.
 import crypto = require('crypto')
 import net = require('net')
+import os = require('os')
 import path = require('path')
 import Corestore = require('../../lib')
 import type { SwarmPeer } from '../../lib/swarm'
@@ -44,8 +45,11 @@ Announces discovery keys on the Hyperswarm@2 DHT (and to the LAN by multicast DN
 cores given, each by its public key or its discovery key (64 hex or 52 z-base-32 characters; see
 \`corestore-ts inspect <folder>\`), or those of every core the folder holds. A core opens only when
 a peer asks for it, and a connected peer may ask for any core of the folder. Reads only: cores
-open read-only, and no file is created, not even master_key. Prints each core it announces and
-each peer that connects or leaves.
+open read-only, and no file is created, not even master_key. Prints each core it announces, by
+its public key with the \`corestore-ts clone\` command that downloads it (into <folder>-copy; over
+TCP on every interface, naming this machine by its first network address), then its discovery
+key, which is what peers look it up by and not a key to clone; and each peer that connects or
+leaves.
 
 Options:
   --tcp [<host>:]<port>    serve on TCP instead of Hyperswarm; the host defaults to ${DEFAULT_TCP_HOST}
@@ -56,13 +60,15 @@ Options:
   --status [<host>:]<port> serve the store's status page there (read-only: /, /stats.json,
                            /metrics; watch it with \`corestore-ts status <host>:<port>\`); the
                            host defaults to ${DEFAULT_TCP_HOST}, and any other host prints a warning
-  --json                   print one JSON object per line for each event instead of text:
-                           { event: "listening", transport: "tcp", host, port } or
-                           { event: "bootstrap", nodes }, then { event: "announced" | "serving",
-                           discoveryKey, publicKey, length, byteLength } per core,
-                           { event: "status", url } with --status, { event: "seeding", folder,
-                           cores }, { event: "peer-connected" | "peer-left", peer, transport,
-                           address }, { event: "stopping" }, { event: "stopped" }
+  --json                   print one JSON object per line for each event instead of text, in
+                           this order: { event: "status", url } with --status;
+                           { event: "listening", transport: "tcp", host, port, address } with
+                           --tcp, or { event: "bootstrap", nodes } (the DHT nodes that
+                           answered); { event: "serving" (--tcp) | "announced", discoveryKey,
+                           publicKey, length, byteLength } per core; { event: "seeding", folder,
+                           cores }; { event: "peer-connected" | "peer-left", peer, transport,
+                           address } per peer (peer: its Noise key in hex, over --tcp its
+                           address); { event: "stopping" } once signalled; { event: "stopped" }
   --bytes                  print sizes as exact byte counts (default: readable, such as 76.3 MiB)
   -h, --help               print this help
 
@@ -90,9 +96,9 @@ export const command: Command = {
     if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp serves without it')
     const keys = givenKeys.map(key => parseKeyArgument(key, 'key'))
     const report = reporter(io, values.json === true)
-    const size = sizeFormat(values.bytes === true)
 
     const directory = path.resolve(folder)
+    const describe = coreDescription(sizeFormat(values.bytes === true), cloneFolder(directory))
     if (!(await folderExists(directory))) throw Corestore.errors.STORE_FOLDER_NOT_FOUND(directory)
     const cores = await coresToSeed(directory, keys)
 
@@ -109,11 +115,11 @@ export const command: Command = {
         report({ event: 'status', url: status.url }, `Status page at ${status.url} (corestore-ts status ${status.url})`)
       }
       if (tcp === null) {
-        const swarm = announceCores(store, cores, bootstrap, report, size)
+        const swarm = announceCores(store, cores, bootstrap, report, describe)
         network = swarm
         await swarm.joined
       } else {
-        network = await listenTcp(store, cores, tcp, report, size)
+        network = await listenTcp(store, cores, tcp, report, describe)
       }
       report({ event: 'seeding', folder: directory, cores: cores.length },
         `Seeding ${cores.length} ${cores.length === 1 ? 'core' : 'cores'} from ${directory}; Ctrl-C to stop`)
@@ -138,19 +144,20 @@ function reporter (io: CliIO, json: boolean): Report {
 }
 
 /** Announces every core on the DHT, telling what happens; `joined` rejects when a bootstrap node is out of reach. */
-function announceCores (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, report: Report, size: SizeFormat): SwarmNetwork {
+function announceCores (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, report: Report, describe: CoreDescription): SwarmNetwork {
+  const via = bootstrap?.map(node => ` --bootstrap ${node}`).join('') ?? ''
   return joinSwarm(store, {
     bootstrap,
     mode: 'announce',
     topics: cores,
     onBootstrap: reached => report({ event: 'bootstrap', nodes: reached }, `DHT bootstrap node${reached.length === 1 ? '' : 's'} answered: ${reached.join(', ')}`),
-    onJoined: core => report({ event: 'announced', ...coreJSON(core) }, `Announced ${describeCore(core, size)}`),
+    onJoined: core => report({ event: 'announced', ...coreJSON(core) }, describe('Announced', core, via)),
     onPeerAdd: peer => report({ event: 'peer-connected', ...peerJSON(peer) }, `Peer connected: ${describePeer(peer)}`),
     onPeerRemove: peer => report({ event: 'peer-left', ...peerJSON(peer) }, `Peer left: ${describePeer(peer)}`)
   })
 }
 
-async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }: Address, report: Report, size: SizeFormat): Promise<Network> {
+async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }: Address, report: Report, describe: CoreDescription): Promise<Network> {
   const sockets = new Set<net.Socket>()
   const server = net.createServer(socket => {
     const address = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0)
@@ -171,7 +178,8 @@ async function listenTcp (store: Corestore, cores: StoredCore[], { host, port }:
   const bound = server.address() as net.AddressInfo
   const address = formatAddress(bound.address, bound.port)
   report({ event: 'listening', transport: 'tcp', host: bound.address, port: bound.port, address }, `Listening on TCP ${address}`)
-  for (const core of cores) report({ event: 'serving', ...coreJSON(core) }, `Serving ${describeCore(core, size)}`)
+  const via = ` --tcp ${reachableAddress(bound)}`
+  for (const core of cores) report({ event: 'serving', ...coreJSON(core) }, describe('Serving', core, via))
   return {
     failed,
     close: () => new Promise<void>(resolve => {
@@ -220,9 +228,41 @@ function peerJSON (peer: SwarmPeer): Record<string, unknown> {
   return { peer: toHex(peer.remotePublicKey), transport: peer.type, address: peer.address }
 }
 
-function describeCore (core: StoredCore, size: SizeFormat): string {
-  const bytes = core.byteLength === null ? '' : `, ${size(core.byteLength)}`
-  return `${toHex(core.discoveryKey)} (key ${toHex(core.publicKey)}, ${core.length} ${core.length === 1 ? 'block' : 'blocks'}${bytes})`
+/** A core as the text tells it, announced or served; `via`: the options that reach this seed. */
+type CoreDescription = (verb: 'Announced' | 'Serving', core: StoredCore, via: string) => string
+
+/**
+ * The public key first, with a command line that clones the core, ready to copy; the discovery key
+ * after it, named: people copied the first key they saw, and clone takes the public key.
+ */
+function coreDescription (size: SizeFormat, folder: string): CoreDescription {
+  return (verb, core, via) => {
+    const key = toHex(core.publicKey)
+    const bytes = core.byteLength === null ? '' : `, ${size(core.byteLength)}`
+    return [
+      `${verb} core ${key} (${core.length} ${core.length === 1 ? 'block' : 'blocks'}${bytes}); clone it with:`,
+      `  corestore-ts clone ${key} ${folder}${via}`,
+      `  Discovery key: ${toHex(core.discoveryKey)} (what peers look the core up by; clone needs the key above)`
+    ].join('\n')
+  }
+}
+
+/** The folder the clone line suggests, `<seeded folder>-copy`, as a POSIX shell reads it. */
+function cloneFolder (directory: string): string {
+  const name = `${path.basename(directory)}-copy`
+  // A leading dash would read as an option.
+  const safe = name.startsWith('-') ? `./${name}` : name
+  return /^[\w.,+@%=:/-]+$/.test(safe) ? safe : `'${safe.replace(/'/g, "'\\''")}'`
+}
+
+/**
+ * Where a peer reaches the listener, for the clone line: the address it is bound to or, bound to
+ * every interface, this machine's first network address (which other machines may reach).
+ */
+function reachableAddress (bound: net.AddressInfo): string {
+  if (bound.address !== '0.0.0.0' && bound.address !== '::') return formatAddress(bound.address, bound.port)
+  const external = Object.values(os.networkInterfaces()).flat().find(nic => nic !== undefined && !nic.internal && nic.family === 'IPv4')
+  return formatAddress(external?.address ?? DEFAULT_TCP_HOST, bound.port)
 }
 
 /** The peer by its key (its address may change when a second connection replaces the first). */
