@@ -4,11 +4,14 @@ import { spawn } from 'child_process'
 import crypto = require('crypto')
 import fs = require('fs')
 import path = require('path')
+import ram = require('random-access-memory')
 import z32 = require('z32')
 import Corestore = require('../lib')
 import { startLinkProxy } from '../bench/link'
 import { command as seedCommand } from '../bin/commands/seed'
-import { startBootstrapNode } from '../lib/swarm'
+import { ProtocolStream } from '../lib/hypercore9'
+import { StoreSwarm, startBootstrapNode } from '../lib/swarm'
+import type { SwarmPeer } from '../lib/swarm'
 import { listFiles, tmpdir } from './helpers/store'
 
 const CLI = path.join(__dirname, '..', 'bin', 'corestore-ts.js')
@@ -270,6 +273,53 @@ test('seed --help lists every event --json prints, with every field', { timeout:
     assert.ok(SEED_JSON_HELP.includes(`"${name}"`), `seed --help lists the event ${name}`)
     for (const field of Object.keys(event)) assert.match(SEED_JSON_HELP, new RegExp(`\\b${field}\\b`), `seed --help lists the field ${field} of ${name}`)
   }
+})
+
+test('seed tells of a peer whose second connection replaces its first as one peer, with one address', { timeout: 90000 }, async t => {
+  const cleanup = cleanups(t)
+  const { dir, cleanup: removeDir } = await tmpdir()
+  cleanup(removeDir)
+  const source = path.join(dir, 'source')
+  const { discoveryKey } = await sourceStore(source)
+  const dht = await startBootstrapNode()
+  cleanup(() => dht.close())
+  const seed = cli(['seed', source, '--bootstrap', dht.bootstrap[0] as string, '--json'], cleanup)
+  await seed.waitFor(/"event":"seeding"/)
+
+  /** A peer of its own (a store in memory on a swarm) that dials the seed, showing `keyPair`. */
+  const dial = async (keyPair?: ProtocolStream.KeyPair): Promise<{ swarm: StoreSwarm, peer: SwarmPeer }> => {
+    const store = new Corestore(ram)
+    const swarm = new StoreSwarm(store, { bootstrap: dht.bootstrap, announce: false, lookup: true, lan: false, keyPair })
+    cleanup(async () => {
+      await swarm.close()
+      await store.close()
+    })
+    const connected = new Promise<SwarmPeer>(resolve => swarm.once('peer-add', resolve))
+    await swarm.join(discoveryKey)
+    return { swarm, peer: await connected }
+  }
+  // Of two connections between the same two peers, Hyperswarm keeps the later on the side whose
+  // key is the greater: learn the seed's key, and dial twice with a smaller one.
+  const probe = await dial()
+  const seedKey = probe.peer.remotePublicKey
+  await probe.swarm.close()
+  let keyPair = ProtocolStream.keyPair()
+  while (Buffer.compare(keyPair.publicKey, seedKey) >= 0) keyPair = ProtocolStream.keyPair()
+  const id = keyPair.publicKey.toString('hex')
+
+  const first = await dial(keyPair)
+  const replaced = new Promise(resolve => first.swarm.once('peer-remove', resolve))
+  const second = await dial(keyPair)
+  await replaced
+  assert.notEqual(second.peer.stream, first.peer.stream)
+  await first.swarm.close()
+  await second.swarm.close()
+  await seed.waitFor(new RegExp(`"event":"peer-left","peer":"${id}"`))
+  seed.signal('SIGTERM')
+  const told = jsonLines((await seed.exited()).stdout).filter(event => event.peer === id)
+  assert.deepEqual(told.map(event => event.event), ['peer-connected', 'peer-left'])
+  assert.equal(told[1]?.address, told[0]?.address, 'it leaves from the address it connected from')
+  assert.equal(told[1]?.transport, told[0]?.transport)
 })
 
 test('clone --tcp through a link with 50 ms of latency each way (a delaying proxy) completes and verifies', { timeout: 120000 }, async t => {

@@ -146,14 +146,25 @@ function reporter (io: CliIO, json: boolean): Report {
 /** Announces every core on the DHT, telling what happens; `joined` rejects when a bootstrap node is out of reach. */
 function announceCores (store: Corestore, cores: StoredCore[], bootstrap: string[] | undefined, report: Report, describe: CoreDescription): SwarmNetwork {
   const via = bootstrap?.map(node => ` --bootstrap ${node}`).join('') ?? ''
+  // A peer is told as it connected: when a second connection of the same peer (dialled by the
+  // DHT and the LAN both) replaces the first, the peer has not moved, and its leaving names the
+  // address its arrival did.
+  const arrived = new Map<string, SwarmPeer>()
   return joinSwarm(store, {
     bootstrap,
     mode: 'announce',
     topics: cores,
     onBootstrap: reached => report({ event: 'bootstrap', nodes: reached }, `DHT bootstrap node${reached.length === 1 ? '' : 's'} answered: ${reached.join(', ')}`),
     onJoined: core => report({ event: 'announced', ...coreJSON(core) }, describe('Announced', core, via)),
-    onPeerAdd: peer => report({ event: 'peer-connected', ...peerJSON(peer) }, `Peer connected: ${describePeer(peer)}`),
-    onPeerRemove: peer => report({ event: 'peer-left', ...peerJSON(peer) }, `Peer left: ${describePeer(peer)}`)
+    onPeerAdd: peer => {
+      arrived.set(toHex(peer.remotePublicKey), peer)
+      report({ event: 'peer-connected', ...peerJSON(peer) }, `Peer connected: ${describePeer(peer)}`)
+    },
+    onPeerRemove: last => {
+      const peer = arrived.get(toHex(last.remotePublicKey)) ?? last
+      arrived.delete(toHex(last.remotePublicKey))
+      report({ event: 'peer-left', ...peerJSON(peer) }, `Peer left: ${describePeer(peer)}`)
+    }
   })
 }
 
@@ -265,7 +276,7 @@ function reachableAddress (bound: net.AddressInfo): string {
   return formatAddress(external?.address ?? DEFAULT_TCP_HOST, bound.port)
 }
 
-/** The peer by its key (its address may change when a second connection replaces the first). */
+/** The peer by its key, and the address it connected from. */
 function describePeer (peer: SwarmPeer): string {
   return `${toHex(peer.remotePublicKey).slice(0, 16)} (${peer.type}${peer.address === null ? '' : ` from ${peer.address}`})`
 }
