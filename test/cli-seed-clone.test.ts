@@ -86,8 +86,10 @@ function cleanups (t: { after: (fn: () => Promise<void>) => void }): (fn: () => 
   return fn => { stack.push(fn) }
 }
 
+interface SourceStore { key: Buffer, discoveryKey: Buffer, small: Buffer, blocks: Buffer[] }
+
 /** A store folder with a core of BLOCKS blocks of varied sizes and a one-block core. */
-async function sourceStore (dir: string): Promise<{ key: Buffer, discoveryKey: Buffer, small: Buffer, blocks: Buffer[] }> {
+async function sourceStore (dir: string): Promise<SourceStore> {
   const store = new Corestore(dir)
   const big = store.get({ name: 'big' })
   const blocks = Array.from({ length: BLOCKS }, (_, i) => Buffer.alloc(50 + (i * 37) % 500, i % 251))
@@ -114,6 +116,24 @@ async function assertCopy (dir: string, key: Buffer, blocks: Buffer[]): Promise<
   } finally {
     await store.close()
   }
+}
+
+type Cleanup = (fn: () => Promise<unknown>) => void
+
+/** A test's temporary folder, removed after it, with the source store in `<dir>/source`. */
+async function withSource (t: { after: (fn: () => Promise<void>) => void }): Promise<SourceStore & { cleanup: Cleanup, dir: string, source: string }> {
+  const cleanup = cleanups(t)
+  const { dir, cleanup: removeDir } = await tmpdir()
+  cleanup(removeDir)
+  const source = path.join(dir, 'source')
+  return { cleanup, dir, source, ...await sourceStore(source) }
+}
+
+/** A DHT of one node on this machine, closed after the test: its bootstrap address. */
+async function localDht (cleanup: Cleanup): Promise<string> {
+  const dht = await startBootstrapNode()
+  cleanup(() => dht.close())
+  return dht.bootstrap[0] as string
 }
 
 /** Every file below `dir` with a hash of its bytes. */
@@ -241,18 +261,13 @@ function jsonLines (stdout: string): Array<Record<string, unknown>> {
 }
 
 test('seed --help lists every event --json prints, with every field', { timeout: 90000 }, async t => {
-  const cleanup = cleanups(t)
-  const { dir, cleanup: removeDir } = await tmpdir()
-  cleanup(removeDir)
-  const source = path.join(dir, 'source')
-  const { key } = await sourceStore(source)
-  const dht = await startBootstrapNode()
-  cleanup(() => dht.close())
+  const { cleanup, dir, source, key } = await withSource(t)
+  const bootstrap = await localDht(cleanup)
 
   // Over the DHT, with a status page, and a peer that comes and goes.
-  const swarmed = cli(['seed', source, '--bootstrap', dht.bootstrap[0] as string, '--status', '0', '--json'], cleanup)
+  const swarmed = cli(['seed', source, '--bootstrap', bootstrap, '--status', '0', '--json'], cleanup)
   await swarmed.waitFor(/"event":"seeding"/)
-  const clone = await cli(['clone', key.toString('hex'), path.join(dir, 'copy'), '--bootstrap', dht.bootstrap[0] as string, '--json'], cleanup).exited(60000)
+  const clone = await cli(['clone', key.toString('hex'), path.join(dir, 'copy'), '--bootstrap', bootstrap, '--json'], cleanup).exited(60000)
   assert.equal(clone.code, 0, clone.stderr)
   await swarmed.waitFor(/"event":"peer-left"/)
   swarmed.signal('SIGINT')
@@ -276,20 +291,15 @@ test('seed --help lists every event --json prints, with every field', { timeout:
 })
 
 test('seed tells of a peer whose second connection replaces its first as one peer, with one address', { timeout: 90000 }, async t => {
-  const cleanup = cleanups(t)
-  const { dir, cleanup: removeDir } = await tmpdir()
-  cleanup(removeDir)
-  const source = path.join(dir, 'source')
-  const { discoveryKey } = await sourceStore(source)
-  const dht = await startBootstrapNode()
-  cleanup(() => dht.close())
-  const seed = cli(['seed', source, '--bootstrap', dht.bootstrap[0] as string, '--json'], cleanup)
+  const { cleanup, source, discoveryKey } = await withSource(t)
+  const bootstrap = await localDht(cleanup)
+  const seed = cli(['seed', source, '--bootstrap', bootstrap, '--json'], cleanup)
   await seed.waitFor(/"event":"seeding"/)
 
   /** A peer of its own (a store in memory on a swarm) that dials the seed, showing `keyPair`. */
   const dial = async (keyPair?: ProtocolStream.KeyPair): Promise<{ swarm: StoreSwarm, peer: SwarmPeer }> => {
     const store = new Corestore(ram)
-    const swarm = new StoreSwarm(store, { bootstrap: dht.bootstrap, announce: false, lookup: true, lan: false, keyPair })
+    const swarm = new StoreSwarm(store, { bootstrap: [bootstrap], announce: false, lookup: true, lan: false, keyPair })
     cleanup(async () => {
       await swarm.close()
       await store.close()
