@@ -99,7 +99,8 @@ export const command: Command = {
         try {
           network = tcp === null ? lookUp(store, core, bootstrap, say) : connectTcp(store, tcp, say)
           network.failed.catch(err => watchdog.fail(err))
-          downloadMs = await download(core, io, say, size, watchdog, tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`, timeout)
+          const where = tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`
+          downloadMs = await download(core, { io, say, size, watchdog, where, timeout, fetched: () => downloaded.blocks })
         } finally {
           watchdog.stop()
         }
@@ -134,8 +135,21 @@ export const command: Command = {
 
 type Core = Corestore.Core
 
+/** What a download needs of the clone that runs it. */
+interface DownloadRun {
+  io: CliIO
+  say: (text: string) => void
+  size: SizeFormat
+  watchdog: Watchdog
+  /** Where peers are looked for, as the messages say it: `on the DHT`, `at 127.0.0.1:4000`. */
+  where: string
+  timeout: number
+  /** The blocks this run fetched so far, since the core opened. */
+  fetched: () => number
+}
+
 /** Waits for a peer, learns the length it has, downloads every block up to it; resolves to the ms the download took. */
-async function download (core: Core, io: CliIO, say: (text: string) => void, size: SizeFormat, watchdog: Watchdog, where: string, timeout: number): Promise<number> {
+async function download (core: Core, { io, say, size, watchdog, where, timeout, fetched }: DownloadRun): Promise<number> {
   const key = toHex(core.key as Buffer)
   watchdog.expect(`No peer ${where} had core ${key} within ${formatDuration(timeout)}`)
   await watchdog.race(remotePeer(core))
@@ -165,6 +179,11 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, siz
   } finally {
     core.removeListener('download', onblock)
     done = progress.finish()
+  }
+  // A copy complete before this run: nothing came, and a rate of 0 B in 0.0 s says nothing.
+  if (fetched() === 0) {
+    say('Already complete, 0 new blocks')
+    return done.ms
   }
   const seconds = done.ms / 1000
   say(`Downloaded ${progress.have}/${total} blocks, ${size(done.bytes)} in ${seconds.toFixed(1)} s (${size(seconds > 0 ? done.bytes / seconds : 0)}/s)`)
