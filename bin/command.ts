@@ -146,6 +146,16 @@ export async function folderExists (directory: string): Promise<boolean> {
   return true
 }
 
+/** The core a store folder holds under `discoveryKey`, or null when it holds none. */
+export async function findStoredCore (directory: string, discoveryKey: Buffer): Promise<Corestore.StoredCore | null> {
+  try {
+    return await Corestore.describeStoredCore(directory, discoveryKey, null)
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'CORE_NOT_FOUND') return null
+    throw err
+  }
+}
+
 /**
  * A message in the tool's one style, sentence case without a final period. The library writes its
  * errors so; its inspection warnings are fragments (`named core, but …`) and a dependency's error

@@ -364,7 +364,59 @@ test('clone without a peer gives up after --timeout with one line, and leaves no
 
   const result = await cli(['clone', key, target, '--bootstrap', dht.bootstrap[0] as string, '--timeout', '1s'], cleanup).exited()
   assert.equal(result.code, 1)
-  assert.equal(oneLine(result.stderr), `corestore-ts: No peer on the DHT had core ${key} within 1 s`)
+  assert.equal(oneLine(result.stderr), `corestore-ts: No peer on the DHT had core ${key} within 1 s; ${DISCOVERY_KEY_ADVICE('abababab')}`)
+  assert.equal(fs.existsSync(target), false)
+})
+
+/** What clone says of a key no peer serves, which it cannot tell from a discovery key. */
+const DISCOVERY_KEY_ADVICE = (start: string): string =>
+  `if ${start}… is a discovery key, give clone the core's public key instead: seed prints it first, and corestore-ts inspect <folder> lists it`
+
+test('clone given a discovery key: the TCP peer\'s refusal ends it at once, with advice; a folder holding the core names its public key', { timeout: 60000 }, async t => {
+  const { cleanup, dir, source, key, discoveryKey } = await withSource(t)
+  const target = path.join(dir, 'target')
+  const seed = cli(['seed', source, '--tcp', '0'], cleanup)
+  const [, port] = await seed.waitFor(/^Listening on TCP 127\.0\.0\.1:(\d+)$/m)
+  await seed.waitFor(/^Seeding 2 cores /m)
+  const dkey = discoveryKey.toString('hex')
+
+  // The seed closes the channel it does not serve: the clone ends then, not after its --timeout.
+  const refused = await cli(['clone', dkey, target, '--tcp', `127.0.0.1:${port ?? ''}`, '--timeout', '10m'], cleanup).exited()
+  assert.equal(refused.code, 1)
+  assert.equal(oneLine(refused.stderr), `corestore-ts: The peer at 127.0.0.1:${port ?? ''} does not serve core ${dkey}; ${DISCOVERY_KEY_ADVICE(dkey.slice(0, 8))}`)
+  assert.equal(fs.existsSync(target), false, 'no folder left behind')
+
+  // Into a folder that holds the core, the discovery key is known for what it is.
+  const cloned = await cli(['clone', key.toString('hex'), target, '--tcp', `127.0.0.1:${port ?? ''}`], cleanup).exited(60000)
+  assert.equal(cloned.code, 0, cloned.stderr)
+  const files = await snapshot(target)
+  const named = await cli(['clone', dkey, target, '--tcp', `127.0.0.1:${port ?? ''}`], cleanup).exited()
+  assert.equal(named.code, 2)
+  assert.equal(oneLine(named.stderr), `corestore-ts: ${dkey} is the discovery key of core ${key.toString('hex')} in ${target}; clone takes the public key: corestore-ts clone ${key.toString('hex')} ${target} (see corestore-ts clone --help)`)
+  assert.equal(named.stdout, '')
+  assert.deepEqual(await snapshot(target), files, 'nothing written')
+  seed.signal('SIGTERM')
+  await seed.exited()
+})
+
+test('clone over the DHT fails at once when every peer found closes the core\'s channel', { timeout: 60000 }, async t => {
+  const { cleanup, dir } = await withSource(t)
+  const bootstrap = await localDht(cleanup)
+  // A peer that announces a discovery key without holding its core (an empty store): it closes the channel.
+  const key = crypto.randomBytes(32)
+  const store = new Corestore(ram)
+  const swarm = new StoreSwarm(store, { bootstrap: [bootstrap], announce: true, lookup: false })
+  cleanup(async () => {
+    await swarm.close()
+    await store.close()
+  })
+  await swarm.join(Corestore.discoveryKey(key))
+
+  const target = path.join(dir, 'target')
+  const result = await cli(['clone', key.toString('hex'), target, '--bootstrap', bootstrap, '--timeout', '10m'], cleanup).exited()
+  assert.equal(result.code, 1)
+  // Found under the core's discovery key, the peer was asked by the right key: no advice about discovery keys.
+  assert.equal(oneLine(result.stderr), `corestore-ts: The peers found on the DHT do not serve core ${key.toString('hex')}: each closed its channel`)
   assert.equal(fs.existsSync(target), false)
 })
 

@@ -5,10 +5,10 @@ import path = require('path')
 import Corestore = require('../../lib')
 import { parseAddressOption, parseBootstrapOption } from '../address'
 import type { Address, AddressOption } from '../address'
-import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, toHex, writeJSON } from '../command'
+import { EXIT_OK, findStoredCore, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 import { formatDuration } from '../duration'
-import { AUDIT_FAILED, CONNECT_FAILED, TIMEOUT, USAGE } from '../errors'
+import { AUDIT_FAILED, CONNECT_FAILED, CORE_NOT_SERVED, TIMEOUT, USAGE } from '../errors'
 import { failureSignal, joinSwarm } from '../network'
 import type { Network } from '../network'
 import { Progress } from '../progress'
@@ -26,7 +26,10 @@ Downloads every block of a core (its public key: 64 hex or 52 z-base-32 characte
 folder (created when missing), from peers found on the Hyperswarm@2 DHT under its discovery key,
 or from a \`corestore-ts seed --tcp\` peer. Exits once the core is complete (the length the peer
 has, every block downloaded) and its copy verified against its Merkle tree. Run it again to
-resume or to catch up with a core that grew.
+resume or to catch up with a core that grew. It fails at once when every peer it reached closes
+the core's channel unopened, which is how a peer says it does not serve the core. A discovery
+key does not clone (peers look a core up by the discovery key of the key given): clone cannot
+tell one from a public key, unless <folder> already holds the core it names.
 
 Options:
   --tcp <host:port>        download from this TCP peer instead of Hyperswarm
@@ -47,7 +50,8 @@ line at every tenth of the core (at most one a second). The result goes to stdou
 fails, a folder it created is removed again.
 
 Exit codes: 0 once the copy is complete and verified, 1 when the clone fails (no peer within
---timeout, a stalled download, a copy that fails verification), 2 for a usage error.
+--timeout, no peer that serves the core, a stalled download, a copy that fails verification),
+2 for a usage error (a discovery key of a core <folder> holds among them).
 `
 
 export const command: Command = {
@@ -77,6 +81,11 @@ export const command: Command = {
 
     const directory = path.resolve(folder)
     const existed = await folderExists(directory)
+    // The one place a discovery key shows for what it is: the folder already holds the core it names.
+    const named = existed ? await findStoredCore(directory, publicKey) : null
+    if (named !== null) {
+      throw USAGE(`${toHex(publicKey)} is the discovery key of core ${toHex(named.publicKey)} in ${directory}; clone takes the public key: corestore-ts clone ${toHex(named.publicKey)} ${folder}`)
+    }
     const store = new Corestore(directory)
     let network: Network | null = null
     // Every block this run fetched, from the moment the core opened: a non-sparse core starts
@@ -96,12 +105,16 @@ export const command: Command = {
         say('This store holds the writable core itself: nothing to download')
       } else {
         const watchdog = new Watchdog(timeout)
+        const where = tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`
+        const stopWatching = watchRefusals(core, () => watchdog.fail(CORE_NOT_SERVED(tcp === null
+          ? `The peers found on the DHT do not serve core ${toHex(publicKey)}: each closed its channel`
+          : `The peer ${where} does not serve core ${toHex(publicKey)}; ${mightBeDiscoveryKey(publicKey)}`)))
         try {
           network = tcp === null ? lookUp(store, core, bootstrap, say) : connectTcp(store, tcp, say)
           network.failed.catch(err => watchdog.fail(err))
-          const where = tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`
           downloadMs = await download(core, { io, say, size, watchdog, where, timeout, fetched: () => downloaded.blocks })
         } finally {
+          stopWatching()
           watchdog.stop()
         }
       }
@@ -151,7 +164,7 @@ interface DownloadRun {
 /** Waits for a peer, learns the length it has, downloads every block up to it; resolves to the ms the download took. */
 async function download (core: Core, { io, say, size, watchdog, where, timeout, fetched }: DownloadRun): Promise<number> {
   const key = toHex(core.key as Buffer)
-  watchdog.expect(`No peer ${where} had core ${key} within ${formatDuration(timeout)}`)
+  watchdog.expect(`No peer ${where} had core ${key} within ${formatDuration(timeout)}; ${mightBeDiscoveryKey(core.key as Buffer)}`)
   await watchdog.race(remotePeer(core))
 
   // Without `ifAvailable` update() would wait for more blocks than we have, forever on a complete copy.
@@ -215,8 +228,39 @@ function remoteUpdate (core: Core, ms: number): Promise<void> {
 
 /** Resolves once a peer has opened the core on its side (it has it, and will say how long it is). */
 function remotePeer (core: Core): Promise<void> {
-  if (core.peers.some(peer => (peer as { remoteOpened?: boolean }).remoteOpened === true)) return Promise.resolve()
+  if (core.peers.some(remoteOpened)) return Promise.resolve()
   return new Promise(resolve => core.once('peer-open', () => resolve()))
+}
+
+type Peer = Core['peers'][number]
+
+/** Whether the peer opened the core's channel on its side: hypercore@9 sets it, its declaration lacks it. */
+function remoteOpened (peer: Peer): boolean {
+  return (peer as { remoteOpened?: boolean }).remoteOpened === true
+}
+
+/**
+ * Calls `onrefused` once every peer the core replicates with has refused it. hypercore-protocol@8
+ * closes the channel of a core the remote does not serve without opening it (a corestore-ts seed
+ * at once); a channel that closes because its connection ends is no answer, and the stream is
+ * then being destroyed (streamx's `destroying`, which the stream's declaration lacks).
+ */
+function watchRefusals (core: Core, onrefused: () => void): () => void {
+  const onremove = (peer: Peer): void => {
+    const ending = (peer.stream.stream as { destroying?: boolean }).destroying === true
+    if (!remoteOpened(peer) && !ending && core.peers.length === 0) onrefused()
+  }
+  core.on('peer-remove', onremove)
+  return () => { core.removeListener('peer-remove', onremove) }
+}
+
+/**
+ * The advice for a key no peer serves. A discovery key and a public key are both 32 bytes that look
+ * random: the clone cannot tell which it was given. Given a discovery key, it asks for the core
+ * whose discovery key is that key's, which nobody has.
+ */
+function mightBeDiscoveryKey (key: Buffer): string {
+  return `if ${toHex(key).slice(0, 8)}… is a discovery key, give clone the core's public key instead: seed prints it first, and corestore-ts inspect <folder> lists it`
 }
 
 function lookUp (store: Corestore, core: Core, bootstrap: string[] | undefined, say: (text: string) => void): Network {

@@ -7,7 +7,7 @@ import Corestore = require('../../lib')
 import type { SwarmPeer } from '../../lib/swarm'
 import { parseAddressOption, parseBootstrapOption } from '../address'
 import type { Address, AddressOption } from '../address'
-import { EXIT_OK, folderExists, parseCommandArgs, parseKeyArgument, toHex, writeJSON } from '../command'
+import { EXIT_OK, findStoredCore, folderExists, parseCommandArgs, parseKeyArgument, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 import { LISTEN_FAILED, NO_CORES, USAGE } from '../errors'
 import { failureSignal, joinSwarm } from '../network'
@@ -213,22 +213,13 @@ async function coresToSeed (directory: string, givenKeys: Buffer[]): Promise<Sto
   }
   const cores = new Map<string, StoredCore>()
   for (const key of givenKeys) {
-    const core = await storedCore(directory, key) ?? await storedCore(directory, Corestore.discoveryKey(key))
+    const core = await findStoredCore(directory, key) ?? await findStoredCore(directory, Corestore.discoveryKey(key))
     if (core === null) {
       throw new Corestore.CorestoreError('CORE_NOT_FOUND', `${directory} holds no core with ${toHex(key)} as its discovery key or its public key (seed takes either; \`corestore-ts inspect ${directory}\` lists both)`)
     }
     cores.set(toHex(core.discoveryKey), core)
   }
   return [...cores.values()]
-}
-
-async function storedCore (directory: string, dkey: Buffer): Promise<StoredCore | null> {
-  try {
-    return await Corestore.describeStoredCore(directory, dkey, null)
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'CORE_NOT_FOUND') return null
-    throw err
-  }
 }
 
 function coreJSON (core: StoredCore): Record<string, unknown> {
