@@ -36,8 +36,8 @@ otherwise short ones (--wide for whole keys), and a name too long for the line i
 Otherwise (a pipe, a file) one line per core with whole keys and tab-separated fields:
   discovery key, public key, writable | read-only, why (name | secret_key | -), length,
   size (76.3 MiB, or 80088890 with --bytes; ? when the tree lacks it), name (- for none,
-  hex:<bytes> when not UTF-8;
-  \\0 separates a namespace from a core name, \\\\, \\t, \\n and \\xNN escape other bytes)
+  hex:<bytes> when not UTF-8; \\0 separates a namespace from a core name, \\\\, \\t, \\n and
+  \\xNN escape other bytes)
 Warnings about files that look wrong go to stderr, and so does the note that no core was found
 (on a terminal it is the table's heading).
 
