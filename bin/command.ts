@@ -55,14 +55,46 @@ export function isCommand (value: unknown): value is Command {
  */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: T): ReturnType<typeof parseArgs<{ args: string[], options: T, allowPositionals: true, strict: true }>> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+    return parseArgs({ args: attachDashValues(argv, options), options, allowPositionals: true, strict: true })
   } catch (err) {
     throw USAGE(describeParseArgsError(err))
   }
 }
 
 /**
- * parseArgs' messages in this tool's words: `unknown option --bogus`, `--tcp needs a value`,
+ * `--timeout -5s` as `--timeout=-5s`. parseArgs refuses a value that starts with a dash as
+ * ambiguous, so the option's own check, which says what it expects, never saw it; written with
+ * `=` it did. What follows a value-taking option is its value unless it is an option this command
+ * knows: `--tcp --json` still lacks a value.
+ */
+function attachDashValues (argv: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const known = new Set(['--', '--help', '-h'])
+  const takesValue = new Set<string>()
+  for (const [name, option] of Object.entries(options)) {
+    const spellings = option.short === undefined ? [`--${name}`] : [`--${name}`, `-${option.short}`]
+    for (const spelling of spellings) {
+      known.add(spelling)
+      if (option.type === 'string') takesValue.add(spelling)
+    }
+  }
+  const isKnownOption = (arg: string): boolean => known.has(arg.split('=', 1)[0] ?? arg)
+  const args: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? ''
+    if (arg === '--') return args.concat(argv.slice(i))
+    const next = argv[i + 1]
+    if (takesValue.has(arg) && next !== undefined && next.startsWith('-') && !isKnownOption(next)) {
+      args.push(`${arg}=${next}`)
+      i++
+    } else {
+      args.push(arg)
+    }
+  }
+  return args
+}
+
+/**
+ * parseArgs' messages in this tool's words: `Unknown option --bogus`, `--tcp needs a value`,
  * `--json takes no value`. parseArgs' own text (with its advice about `--` and unbalanced quotes)
  * is the fallback for a message it may add later.
  */
@@ -70,13 +102,14 @@ export function describeParseArgsError (err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code
   const message = err instanceof Error ? err.message : String(err)
   const option = /'(-[^' ]+)/.exec(message)?.[1]
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) return `unknown option ${option}`
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) return `Unknown option ${option}`
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
-    return /argument missing/.test(message) ? `${option} needs a value` : /does not take an argument/.test(message) ? `${option} takes no value` : `bad value for ${option}`
+    // Ambiguous: another option of the command follows (see attachDashValues).
+    return /argument missing|ambiguous/.test(message) ? `${option} needs a value` : /does not take an argument/.test(message) ? `${option} takes no value` : `Bad value for ${option}`
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     const arg = /'([^']*)'/.exec(message)?.[1]
-    return arg === undefined ? 'unexpected argument' : `unexpected argument ${JSON.stringify(arg)}`
+    return arg === undefined ? 'Unexpected argument' : `Unexpected argument ${JSON.stringify(arg)}`
   }
   return message.replace(/\s*[\r\n]+\s*/g, ' ').trim()
 }
@@ -111,6 +144,26 @@ export async function folderExists (directory: string): Promise<boolean> {
   }
   if (!stat.isDirectory()) throw USAGE(`${directory} is a file, not a folder`)
   return true
+}
+
+/** The core a store folder holds under `discoveryKey`, or null when it holds none. */
+export async function findStoredCore (directory: string, discoveryKey: Buffer): Promise<Corestore.StoredCore | null> {
+  try {
+    return await Corestore.describeStoredCore(directory, discoveryKey, null)
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'CORE_NOT_FOUND') return null
+    throw err
+  }
+}
+
+/**
+ * A message in the tool's one style, sentence case without a final period. The library writes its
+ * errors so; its inspection warnings are fragments (`named core, but …`) and a dependency's error
+ * may end in a period. A message that opens with a literal (a flag, a path, a key) keeps it.
+ */
+export function asSentence (message: string): string {
+  const text = message.replace(/(?<!\.)\.$/, '')
+  return /^[a-z]+[\s,]/.test(text) ? text.charAt(0).toUpperCase() + text.slice(1) : text
 }
 
 /** Writes one JSON value as one line. */

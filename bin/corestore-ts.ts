@@ -2,7 +2,7 @@
 // `corestore-ts <command> …`: finds the command module, runs it, turns every failure into one line.
 import fs = require('fs')
 import path = require('path')
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isCommand } from './command'
+import { asSentence, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, isCommand } from './command'
 import type { CliIO, Command } from './command'
 import { COMMAND_UNAVAILABLE, USAGE } from './errors'
 
@@ -15,7 +15,7 @@ export async function main (argv: string[], io: CliIO): Promise<number> {
   let command: Command | null = null
   try {
     const [name, ...rest] = argv
-    if (name === undefined) throw USAGE(`no command given; the commands are ${COMMANDS.join(', ')}`)
+    if (name === undefined) throw USAGE(`No command given; the commands are ${COMMANDS.join(', ')}`)
     if (name === 'help' && rest[0] !== undefined) return await main([rest[0], '--help'], io)
     if (name === '--help' || name === '-h' || name === 'help') {
       io.stdout.write(toolUsage())
@@ -25,10 +25,10 @@ export async function main (argv: string[], io: CliIO): Promise<number> {
       io.stdout.write(version() + '\n')
       return EXIT_OK
     }
-    if (name.startsWith('-')) throw USAGE(`unknown option ${name} before the command`)
-    if (!COMMANDS.includes(name)) throw USAGE(`unknown command ${JSON.stringify(name)}; the commands are ${COMMANDS.join(', ')}`)
+    if (name.startsWith('-')) throw USAGE(`Unknown option ${name} before the command`)
+    if (!COMMANDS.includes(name)) throw USAGE(`Unknown command ${JSON.stringify(name)}; the commands are ${COMMANDS.join(', ')}`)
     command = loadCommand(name)
-    if (command === null) throw COMMAND_UNAVAILABLE(`the ${name} command is not part of this build`)
+    if (command === null) throw COMMAND_UNAVAILABLE(`The ${name} command is not part of this build`)
     if (wantsHelp(rest)) {
       io.stdout.write(command.usage)
       return EXIT_OK
@@ -102,13 +102,13 @@ function codeOf (err: unknown): string | null {
 
 /** One line, never a stack trace: expected errors carry a `code`; anything else is labelled unexpected. */
 function errorLine (err: unknown, command: Command | null): string {
-  const message = (err instanceof Error ? err.message : String(err)).replace(/\s*[\r\n]+\s*/g, ' ').trim()
+  const message = asSentence((err instanceof Error ? err.message : String(err)).replace(/\s*[\r\n]+\s*/g, ' ').trim())
   if (isUsageError(err)) {
     const help = command === null ? `${TOOL} --help` : `${TOOL} ${command.name} --help`
     return `${TOOL}: ${message} (see ${help})`
   }
   if (codeOf(err) !== null) return `${TOOL}: ${message}`
-  return `${TOOL}: unexpected error: ${message}`
+  return `${TOOL}: Unexpected error: ${message}`
 }
 
 if (require.main === module) {

@@ -7,6 +7,7 @@ export type CliErrorCode =
   | 'COMMAND_UNAVAILABLE'
   | 'AUDIT_FAILED'
   | 'CONNECT_FAILED'
+  | 'CORE_NOT_SERVED'
   | 'TIMEOUT'
   | 'LISTEN_FAILED'
   | 'NO_CORES'
@@ -31,6 +32,9 @@ export const AUDIT_FAILED = (keyHex: string, valid: number, invalid: number): Cl
 /** `reason`: the system's error code, such as ECONNREFUSED, or its message. */
 export const CONNECT_FAILED = (address: string, reason: string): CliError =>
   new CliError('CONNECT_FAILED', `Cannot connect to ${address}: ${reason}`)
+
+/** Every peer the clone reached said it does not serve the core; the message says who, and what the key may be. */
+export const CORE_NOT_SERVED = (message: string): CliError => new CliError('CORE_NOT_SERVED', message)
 
 /** Nothing happened for as long as the user allowed; the message says what was awaited. */
 export const TIMEOUT = (message: string): CliError => new CliError('TIMEOUT', message)

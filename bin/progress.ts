@@ -1,5 +1,7 @@
 // The download progress `clone` shows on stderr: one line redrawn in place on a terminal, never
 // wider than the terminal; plain lines now and then when stderr is a pipe or a file.
+import { formatBytes } from './size'
+import type { SizeFormat } from './size'
 
 /** Where progress goes: process.stderr, or a fake stream in tests. */
 export interface ProgressStream {
@@ -23,11 +25,18 @@ export interface ProgressInit {
   now?: () => number
   /** Redraws the line this often (ms) even when no block arrives, so a stall shows; 0 for none. */
   tick?: number
+  /** How sizes and the rate print (default: readable, `76.3 MiB`). */
+  formatSize?: SizeFormat
 }
 
 /** The span the current rate is measured over: long enough to be steady, short enough to follow changes. */
 const RATE_WINDOW_MS = 5000
 const SAMPLE_MS = 100
+/**
+ * No ETA before the rate was measured over this long: the first blocks arrive after a round trip,
+ * or in a burst, and dividing by their rate gave ETAs of minutes for a download of seconds.
+ */
+const ETA_AFTER_MS = 3000
 /** At most this often on a terminal. */
 const REDRAW_MS = 100
 /** At most this often when not a terminal, and only when another tenth is done (or a minute passed). */
@@ -44,6 +53,7 @@ export class Progress {
   readonly #total: number
   readonly #totalBytes: number
   readonly #now: () => number
+  readonly #formatSize: SizeFormat
   readonly #started: number
   readonly #startBytes: number
   /** Bytes downloaded so far at recent moments, oldest first, for the moving rate. */
@@ -61,6 +71,7 @@ export class Progress {
     this.bytes = init.haveBytes ?? 0
     this.#startBytes = this.bytes
     this.#now = init.now ?? Date.now
+    this.#formatSize = init.formatSize ?? formatBytes
     this.#started = this.#now()
     this.#samples.push({ at: this.#started, bytes: this.bytes })
     this.#lastTenth = this.#tenth()
@@ -137,7 +148,7 @@ export class Progress {
       this.#drawn = true
     } else {
       const f = this.#fields(now)
-      this.#stream.write(`progress ${f.percent}: ${f.blocks} blocks, ${f.bytes}, ${f.rate}, ETA ${f.eta}\n`)
+      this.#stream.write(`Progress ${f.percent}: ${f.blocks} blocks, ${f.bytes}, ${f.rate}, ETA ${f.eta}\n`)
     }
   }
 
@@ -145,14 +156,15 @@ export class Progress {
     const fraction = this.#total === 0 ? 1 : Math.min(1, this.have / this.#total)
     const rate = this.rate(now)
     const left = Math.max(0, this.#totalBytes - this.bytes)
-    const eta = left === 0 ? '0s' : rate > 0 ? formatEta(left / rate) : '?'
+    const size = this.#formatSize
+    const eta = left === 0 ? '0s' : rate > 0 && now - this.#started >= ETA_AFTER_MS ? formatEta(left / rate) : '?'
     return {
       fraction,
       percent: `${Math.floor(fraction * 100)}%`,
       blocks: `${this.have}/${this.#total}`,
-      bytes: `${formatBytes(this.bytes)}/${formatBytes(this.#totalBytes)}`,
-      shortBytes: formatBytes(this.bytes),
-      rate: `${formatBytes(rate)}/s`,
+      bytes: `${size(this.bytes)}/${size(this.#totalBytes)}`,
+      shortBytes: size(this.bytes),
+      rate: `${size(rate)}/s`,
       eta
     }
   }
@@ -203,15 +215,4 @@ export function formatEta (seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
   if (s < 100 * 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
   return '>99h'
-}
-
-export function formatBytes (bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit] ?? ''}`
 }

@@ -7,6 +7,7 @@ import { Writable } from 'stream'
 import { command as inspect } from '../bin/commands/inspect'
 import { main } from '../bin/corestore-ts'
 import type { CliIO } from '../bin/command'
+import { formatBytes } from '../bin/size'
 import { toZ32 } from '../lib/keys'
 import { append, block, CORESTORE_5, CORESTORE_TS, connect, crypto as hypercoreCrypto, MASTER_KEY, ready, Resources, update } from './helpers/interop'
 import type { Feed, Package, Store } from './helpers/interop'
@@ -145,24 +146,26 @@ for (const pkg of [CORESTORE_5, CORESTORE_TS]) {
     assert.equal(sparse.byteLength, 15)
   })
 
-  test(`inspect prints one tab-separated line per core of a folder written by ${pkg.name}`, async t => {
+  test(`inspect prints one tab-separated line per core of a folder written by ${pkg.name}, sizes readable or, with --bytes, exact`, async t => {
     const res = new Resources(t)
     const { dir, cores } = await writeFolder(pkg, res)
-    const result = await run('inspect', dir)
-    assert.equal(result.stderr, '')
-    assert.equal(result.code, 0)
-    const lines = result.stdout.split('\n')
-    assert.equal(lines.pop(), '')
-    const want = cores.map(core => [
-      core.discoveryKey,
-      core.publicKey,
-      core.writableBecause === null ? 'read-only' : 'writable',
-      core.writableBecause ?? '-',
-      String(core.length),
-      String(core.byteLength),
-      core.name === null ? '-' : core.name.replace('\u0000', '\\0')
-    ].join('\t')).sort()
-    assert.deepEqual(lines, want)
+    for (const [args, size] of [[[], formatBytes], [['--bytes'], String]] as const) {
+      const result = await run('inspect', dir, ...args)
+      assert.equal(result.stderr, '')
+      assert.equal(result.code, 0)
+      const lines = result.stdout.split('\n')
+      assert.equal(lines.pop(), '')
+      const want = cores.map(core => [
+        core.discoveryKey,
+        core.publicKey,
+        core.writableBecause === null ? 'read-only' : 'writable',
+        core.writableBecause ?? '-',
+        String(core.length),
+        size(core.byteLength),
+        core.name === null ? '-' : core.name.replace('\u0000', '\\0')
+      ].join('\t')).sort()
+      assert.deepEqual(lines, want, args.join(' '))
+    }
   })
 
   test(`inspect leaves a folder written by ${pkg.name} unchanged, byte for byte, mtimes and atimes included`, async t => {
@@ -195,6 +198,23 @@ test('inspect --namespace keeps the cores of a namespace and the namespaces belo
   checkJson(await json('--namespace', 'nothing'), [], 'no such namespace')
 })
 
+test('an empty listing says so: a namespace without cores, in text; JSON prints []', async t => {
+  const res = new Resources(t)
+  const { dir } = await writeFolder(CORESTORE_TS, res)
+  // A namespace path may start with a dash: --namespace -a takes it as the value.
+  for (const args of [['--namespace', 'nosuch'], ['--namespace=nosuch'], ['--namespace', '-a']]) {
+    const namespace = (args[1] ?? args[0] ?? '').replace('--namespace=', '')
+    const text = await run('inspect', dir, ...args)
+    assert.equal(text.code, 0, text.stderr)
+    assert.equal(text.stdout, '', 'piped, stdout holds one line per core: none')
+    assert.equal(text.stderr, `corestore-ts: note: No cores in ${dir}, namespace ${JSON.stringify(namespace)}\n`)
+    const json = await run('inspect', dir, ...args, '--json')
+    assert.equal(json.code, 0, json.stderr)
+    assert.equal(json.stdout, '[]\n')
+    assert.equal(json.stderr, '')
+  }
+})
+
 test('inspect --master-key checks named cores of a store opened with the masterKey option', async t => {
   const res = new Resources(t)
   const { dir, cores } = await writeFolder(CORESTORE_5, res, { masterKey: MASTER_KEY })
@@ -210,7 +230,7 @@ test('inspect --master-key checks named cores of a store opened with the masterK
 
   const plain = await run('inspect', dir)
   assert.equal(plain.code, 0)
-  assert.match(plain.stderr, new RegExp(`^corestore-ts: warning: core ${defaultCore.discoveryKey}: named core, but no master key`, 'm'))
+  assert.match(plain.stderr, new RegExp(`^corestore-ts: warning: Core ${defaultCore.discoveryKey}: named core, but no master key`, 'm'))
 
   for (const key of [MASTER_KEY.toString('hex'), MASTER_KEY.toString('hex').toUpperCase(), toZ32(MASTER_KEY)]) {
     const result = await run('inspect', dir, '--json', '--master-key', key)
@@ -227,12 +247,12 @@ test('bad input gives one line on stderr, no stack trace and a non-zero exit', a
   await fs.promises.writeFile(file, 'not a store')
 
   const cases: Array<{ args: string[], message: RegExp, code: number }> = [
-    { args: [], message: /no command given/, code: 2 },
-    { args: ['frobnicate'], message: /unknown command "frobnicate"/, code: 2 },
-    { args: ['--frobnicate'], message: /^corestore-ts: unknown option --frobnicate before the command \(see corestore-ts --help\)$/, code: 2 },
-    { args: ['inspect'], message: /inspect needs the store folder/, code: 2 },
-    { args: ['inspect', dir, 'extra'], message: /inspect takes one folder/, code: 2 },
-    { args: ['inspect', dir, '--frobnicate'], message: /^corestore-ts: unknown option --frobnicate \(see corestore-ts inspect --help\)$/, code: 2 },
+    { args: [], message: /No command given/, code: 2 },
+    { args: ['frobnicate'], message: /Unknown command "frobnicate"/, code: 2 },
+    { args: ['--frobnicate'], message: /^corestore-ts: Unknown option --frobnicate before the command \(see corestore-ts --help\)$/, code: 2 },
+    { args: ['inspect'], message: /Inspect needs the store folder/, code: 2 },
+    { args: ['inspect', dir, 'extra'], message: /Inspect takes one folder/, code: 2 },
+    { args: ['inspect', dir, '--frobnicate'], message: /^corestore-ts: Unknown option --frobnicate \(see corestore-ts inspect --help\)$/, code: 2 },
     { args: ['inspect', dir, '--json=yes'], message: /^corestore-ts: --json takes no value \(see corestore-ts inspect --help\)$/, code: 2 },
     { args: ['inspect', dir, '--namespace'], message: /^corestore-ts: --namespace needs a value \(see corestore-ts inspect --help\)$/, code: 2 },
     { args: ['inspect', path.join(empty, 'missing')], message: /No such folder/, code: 1 },
@@ -250,7 +270,7 @@ test('bad input gives one line on stderr, no stack trace and a non-zero exit', a
     const lines = result.stderr.split('\n')
     assert.equal(lines.length, 2, `${label}: one line on stderr, got ${JSON.stringify(result.stderr)}`)
     assert.equal(lines[1], '', label)
-    assert.match(lines[0] ?? '', /^corestore-ts: /, label)
+    assert.match(lines[0] ?? '', /^corestore-ts: [^a-z]/, `${label}: sentence case`)
     assert.match(lines[0] ?? '', message, label)
     assert.doesNotMatch(result.stderr, /\bat .*:\d+:\d+|Error:/, label)
   }
@@ -270,7 +290,7 @@ test('--help explains the tool and each command', async () => {
     assert.equal(result.stderr, '')
     assert.equal(result.stdout, inspect.usage)
   }
-  assert.match(inspect.usage, /^Usage: corestore-ts inspect <folder> \[--json\] \[--wide\] \[--namespace <ns>\] \[--master-key <key>\]/)
+  assert.match(inspect.usage, /^Usage: corestore-ts inspect <folder> \[--json\] \[--wide\] \[--bytes\] \[--namespace <ns>\] \[--master-key <key>\]/)
   assert.match(inspect.usage, /never writes, creates or locks a file/)
 
   const version = await run('--version')
@@ -305,42 +325,47 @@ test('on a wide terminal inspect prints a table with a heading and whole keys', 
   const lines = stdout().split('\n')
   assert.equal(lines[0], `${cores.length} cores in ${dir}; master key from its master_key file`)
   assert.equal(lines[1], '')
-  assert.match(lines[2] ?? '', /^DISCOVERY KEY +PUBLIC KEY +WRITABLE +LENGTH +BYTES +NAME$/)
+  assert.match(lines[2] ?? '', /^DISCOVERY KEY +PUBLIC KEY +WRITABLE +LENGTH +SIZE +NAME$/)
   const rows = lines.slice(3, -1)
   assert.equal(rows.length, cores.length)
   for (const core of cores) {
     const row = rows.find(line => line.startsWith(core.discoveryKey)) ?? ''
     const writable = core.writableBecause === 'name' ? 'yes \\(name\\)' : core.writableBecause === 'secret_key' ? 'yes \\(secret key\\)' : 'no'
     const name = core.name === null ? '-' : core.name.replace('\u0000', '\\\\0')
-    assert.match(row, new RegExp(`^${core.discoveryKey} +${core.publicKey} +${writable} +${core.length} +${core.byteLength} +${name}$`), core.label)
+    assert.match(row, new RegExp(`^${core.discoveryKey} +${core.publicKey} +${writable} +${core.length} +${formatBytes(core.byteLength)} +${name}$`), core.label)
   }
+
+  const exact = capture(true, 250)
+  assert.equal(await main(['inspect', dir, '--bytes'], exact.io), 0)
+  assert.match(exact.stdout(), /^DISCOVERY KEY +PUBLIC KEY +WRITABLE +LENGTH +BYTES +NAME$/m)
+  for (const core of cores) assert.match(exact.stdout(), new RegExp(`^${core.discoveryKey} .* ${core.length} +${core.byteLength} +\\S+$`, 'm'), core.label)
 
   const inB = capture(true, 250)
   assert.equal(await inspect.run([dir, '--namespace', 'nothing'], inB.io), 0)
-  assert.equal(inB.stdout(), `0 cores in ${dir}, namespace "nothing"; master key from its master_key file\n`)
+  assert.equal(inB.stdout(), `No cores in ${dir}, namespace "nothing"\n`)
 })
 
-test('on a 60-column terminal the table shortens keys to fit; --wide prints them whole', async t => {
+test('on a 64-column terminal the table shortens keys to fit; --wide prints them whole', async t => {
   const res = new Resources(t)
   const { dir, cores } = await writeFolder(CORESTORE_TS, res)
-  const narrow = capture(true, 60)
+  const narrow = capture(true, 64)
   assert.equal(await main(['inspect', dir], narrow.io), 0)
   const lines = narrow.stdout().split('\n')
-  assert.match(lines[2] ?? '', /^DISCOVERY +KEY +WRITABLE +LENGTH +BYTES +NAME$/)
+  assert.match(lines[2] ?? '', /^DISCOVERY +KEY +WRITABLE +LENGTH +SIZE +NAME$/)
   const table = lines.slice(2, 3 + cores.length)
-  for (const line of table) assert.ok(line.length < 60, `${line.length} characters: ${line}`)
+  for (const line of table) assert.ok(line.length < 64, `${line.length} characters: ${line}`)
   for (const core of cores) {
     const row = table.find(line => line.startsWith(core.discoveryKey.slice(0, 8) + '…')) ?? ''
     assert.match(row, new RegExp(`^${core.discoveryKey.slice(0, 8)}… +${core.publicKey.slice(0, 8)}… `), core.label)
   }
-  assert.equal(lines[3 + cores.length], '(keys shortened to fit; --wide shows them whole)')
+  assert.equal(lines[3 + cores.length], '(Keys shortened to fit; --wide shows them whole)')
 
-  const wide = capture(true, 60)
+  const wide = capture(true, 64)
   assert.equal(await main(['inspect', dir, '--wide'], wide.io), 0)
   for (const core of cores) assert.match(wide.stdout(), new RegExp(`^${core.discoveryKey} +${core.publicKey} `, 'm'), core.label)
 
   // A pipe has no width: whole keys, tab-separated, whatever the terminal.
-  const piped = capture(false, 60)
+  const piped = capture(false, 64)
   assert.equal(await main(['inspect', dir], piped.io), 0)
   for (const core of cores) assert.match(piped.stdout(), new RegExp(`^${core.discoveryKey}\t${core.publicKey}\t`, 'm'), core.label)
 })
@@ -354,4 +379,8 @@ test('a store with nothing but its master key is inspected as empty', async t =>
   const result = await run('inspect', dir, '--json')
   assert.equal(result.code, 0, result.stderr)
   assert.deepEqual(JSON.parse(result.stdout), [])
+  const text = await run('inspect', dir)
+  assert.equal(text.code, 0, text.stderr)
+  assert.equal(text.stdout, '')
+  assert.equal(text.stderr, `corestore-ts: note: No cores in ${dir}\n`)
 })

@@ -46,6 +46,10 @@ test('status --json prints one snapshot of a running store\'s status page', WAIT
     assert.equal(plain.code, 0)
     assert.match(plain.stdout, /^corestore-ts status · 127\.0\.0\.1:\d+ · storage function/)
     assert.ok(plain.stdout.includes((core.discoveryKey as Buffer).toString('hex')), 'a pipe gets whole keys')
+    assert.match(plain.stdout, / · heap \d+\.\d MiB · /, 'sizes read as people read them')
+    const exact = await run(['status', status.url, '--bytes'])
+    assert.equal(exact.code, 0, exact.stderr)
+    assert.match(exact.stdout, / · heap \d+ B · /, '--bytes gives every byte')
   } finally {
     await close()
   }
@@ -67,7 +71,7 @@ test('status against something that is not a store\'s page, or nothing, fails wi
     assert.match(nothing.stderr, new RegExp(`^corestore-ts: Cannot connect to 127\\.0\\.0\\.1:${freePort}: ECONNREFUSED`))
     const bad = await run(['status', 'ftp://x'])
     assert.equal(bad.code, 2)
-    assert.match(bad.stderr, /status reads http:\/\/ addresses only/)
+    assert.match(bad.stderr, /Status reads http:\/\/ addresses only/)
     assert.equal((await run(['status'])).code, 2)
   } finally {
     other.close()

@@ -4,6 +4,7 @@ import { spawn } from 'child_process'
 import fs = require('fs')
 import path = require('path')
 import Corestore = require('../lib')
+import { asSentence } from '../bin/command'
 import { tmpdir } from './helpers/store'
 
 const CLI = path.join(__dirname, '..', 'bin', 'corestore-ts.js')
@@ -58,6 +59,9 @@ async function sourceStore (dir: string): Promise<{ key: Buffer, discoveryKey: B
   return keys
 }
 
+/** The tool's one style: a message opens with a capital, or with a literal (a flag, a path, a key). */
+const SENTENCE_CASE = /^corestore-ts: [^a-z]/
+
 function assertOneLine (result: Exit, label: string): string {
   const lines = result.stderr.split('\n')
   assert.equal(lines.length, 2, `${label}: one line on stderr, got ${JSON.stringify(result.stderr)}`)
@@ -78,15 +82,15 @@ test('usage errors exit 2 and failures while running exit 1, each with one line 
   const missing = path.join(dir, 'missing')
 
   const cases: Array<[string[], RegExp, number]> = [
-    [['--bogus'], /^corestore-ts: unknown option --bogus before the command \(see corestore-ts --help\)$/, 2],
-    [['seed', source, '--bogus'], /^corestore-ts: unknown option --bogus \(see corestore-ts seed --help\)$/, 2],
-    [['clone', key, missing, '--bogus'], /^corestore-ts: unknown option --bogus \(see corestore-ts clone --help\)$/, 2],
-    [['inspect', source, '-x'], /^corestore-ts: unknown option -x \(see corestore-ts inspect --help\)$/, 2],
+    [['--bogus'], /^corestore-ts: Unknown option --bogus before the command \(see corestore-ts --help\)$/, 2],
+    [['seed', source, '--bogus'], /^corestore-ts: Unknown option --bogus \(see corestore-ts seed --help\)$/, 2],
+    [['clone', key, missing, '--bogus'], /^corestore-ts: Unknown option --bogus \(see corestore-ts clone --help\)$/, 2],
+    [['inspect', source, '-x'], /^corestore-ts: Unknown option -x \(see corestore-ts inspect --help\)$/, 2],
     [['seed', source, '--json=yes'], /^corestore-ts: --json takes no value /, 2],
     [['clone', key, missing, '--timeout'], /^corestore-ts: --timeout needs a value /, 2],
-    [['seed'], /^corestore-ts: seed needs the store folder /, 2],
-    [['clone', key, missing, 'extra'], /^corestore-ts: clone takes one key and one folder, got also "extra" /, 2],
-    [['inspect', source, 'extra'], /^corestore-ts: inspect takes one folder, got also "extra" /, 2],
+    [['seed'], /^corestore-ts: Seed needs the store folder /, 2],
+    [['clone', key, missing, 'extra'], /^corestore-ts: Clone takes one key and one folder, got also "extra" /, 2],
+    [['inspect', source, 'extra'], /^corestore-ts: Inspect takes one folder, got also "extra" /, 2],
     [['clone', 'abc', missing], /^corestore-ts: Invalid key: got the string "abc" .*, expected 64 hex characters or 52 z-base-32 characters /, 2],
     [['seed', source, 'abc'], /^corestore-ts: Invalid key: got the string "abc"/, 2],
     [['inspect', source, '--master-key', 'abc'], /^corestore-ts: Invalid --master-key: /, 2],
@@ -108,11 +112,59 @@ test('usage errors exit 2 and failures while running exit 1, each with one line 
   for (const [args, message, code] of cases) {
     const label = `corestore-ts ${args.join(' ')}`
     const result = await spawnNode(CLI, args, t).exited
-    assert.match(assertOneLine(result, label), message, label)
+    const line = assertOneLine(result, label)
+    assert.match(line, message, label)
+    assert.match(line, SENTENCE_CASE, `${label}: sentence case`)
     assert.equal(result.code, code, label)
     if (code === 2) assert.equal(result.stdout, '', `${label}: a usage error stops before anything runs`)
   }
   assert.equal(fs.existsSync(missing), false, 'no clone left a folder behind')
+})
+
+test('a flag value that starts with a dash gets the flag\'s own message, written as --flag value or --flag=value', { timeout: 120000 }, async t => {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  const source = path.join(dir, 'source')
+  await sourceStore(source)
+  const key = Buffer.alloc(32, 0xcd).toString('hex')
+  const missing = path.join(dir, 'missing')
+
+  const cases: Array<[string[], string, string, RegExp]> = [
+    [['clone', key, missing], '--timeout', '-5s', /^corestore-ts: --timeout expects a duration such as 90s, .*, got "-5s" \(see corestore-ts clone --help\)$/],
+    [['clone', key, missing], '--tcp', '-1', /^corestore-ts: --tcp expects host:port, .*, got "-1" /],
+    [['clone', key, missing], '--bootstrap', '-x', /^corestore-ts: --bootstrap expects host:port, .*, got "-x" /],
+    [['seed', source], '--tcp', '-1', /^corestore-ts: --tcp expects \[host:\]port, .*, got "-1" /],
+    [['seed', source], '--status', '-4100', /^corestore-ts: --status expects \[host:\]port, .*, got "-4100" /],
+    [['seed', source], '--bootstrap', '-x', /^corestore-ts: --bootstrap expects host:port, .*, got "-x" /],
+    [['inspect', source], '--master-key', '-abc', /^corestore-ts: Invalid --master-key: got the string "-abc" /]
+  ]
+  for (const [args, flag, value, message] of cases) {
+    const [apart, joined] = await Promise.all([
+      spawnNode(CLI, [...args, flag, value], t).exited,
+      spawnNode(CLI, [...args, `${flag}=${value}`], t).exited
+    ])
+    const label = `corestore-ts ${args[0] ?? ''} ${flag} ${value}`
+    assert.match(assertOneLine(apart, label), message, label)
+    assert.equal(apart.stderr, joined.stderr, `${label}: the same message as ${flag}=${value}`)
+    assert.equal(apart.code, 2, label)
+    assert.equal(joined.code, 2, label)
+  }
+
+  // An option the command knows is no value: the flag before it lacks one.
+  const lacking = await spawnNode(CLI, ['clone', key, missing, '--timeout', '--json'], t).exited
+  assert.equal(assertOneLine(lacking, '--timeout --json'), 'corestore-ts: --timeout needs a value (see corestore-ts clone --help)')
+  assert.equal(lacking.code, 2)
+  assert.equal(fs.existsSync(missing), false)
+})
+
+test('messages from the library and from dependencies print in sentence case, without a final period', () => {
+  assert.equal(asSentence('named core, but no master key to derive its key pair from'), 'Named core, but no master key to derive its key pair from')
+  assert.equal(asSentence('listen EADDRINUSE: address already in use.'), 'Listen EADDRINUSE: address already in use')
+  assert.equal(asSentence('No such folder: /tmp/x'), 'No such folder: /tmp/x')
+  // A literal keeps its case: a flag, a path, a URL, a key, a file name.
+  for (const literal of ['--tcp expects host:port', '/tmp/a is a file, not a folder', 'http://127.0.0.1:4100/ is not a status page', 'abcdef0123 is not served', 'a-file is a file, not a folder', 'Wait...']) {
+    assert.equal(asSentence(literal), literal)
+  }
 })
 
 test('the demo given an argument it does not take prints one line and exits 2', { timeout: 60000 }, async t => {
@@ -159,7 +211,7 @@ test('--json: inspect prints its report, seed a JSON line per event, clone its r
   assert.equal(result.downloadedBlocks, BLOCKS)
   assert.equal(result.valid, BLOCKS)
   assert.equal(result.invalid, 0)
-  assert.match(clone.stderr, /^cloning /m, 'the messages on the way go to stderr')
+  assert.match(clone.stderr, /^Cloning /m, 'the messages on the way go to stderr')
 
   await seed.line(/"event":"peer-left"/)
   seed.signal('SIGTERM')

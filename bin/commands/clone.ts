@@ -5,26 +5,31 @@ import path = require('path')
 import Corestore = require('../../lib')
 import { parseAddressOption, parseBootstrapOption } from '../address'
 import type { Address, AddressOption } from '../address'
-import { EXIT_OK, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, toHex, writeJSON } from '../command'
+import { EXIT_OK, findStoredCore, folderExists, parseCommandArgs, parseDurationOption, parseKeyArgument, toHex, writeJSON } from '../command'
 import type { CliIO, Command } from '../command'
 import { formatDuration } from '../duration'
-import { AUDIT_FAILED, CONNECT_FAILED, TIMEOUT, USAGE } from '../errors'
+import { AUDIT_FAILED, CONNECT_FAILED, CORE_NOT_SERVED, TIMEOUT, USAGE } from '../errors'
 import { failureSignal, joinSwarm } from '../network'
 import type { Network } from '../network'
-import { Progress, formatBytes } from '../progress'
+import { Progress } from '../progress'
+import { sizeFormat } from '../size'
+import type { SizeFormat } from '../size'
 
 const DEFAULT_TIMEOUT = 30000
 
 /** `--tcp <host>:<port>`; an IPv6 address in brackets, as `seed --tcp [::1]:4000` prints it. */
 const CONNECT_OPTION: AddressOption = { flag: '--tcp', expected: 'host:port, such as 127.0.0.1:49737', bracketedIPv6: true }
 
-const usage = `Usage: corestore-ts clone <key> <folder> [--json] [--tcp <host:port>] [--bootstrap <host:port>]... [--timeout <duration>]
+const usage = `Usage: corestore-ts clone <key> <folder> [--json] [--bytes] [--tcp <host:port>] [--bootstrap <host:port>]... [--timeout <duration>]
 
 Downloads every block of a core (its public key: 64 hex or 52 z-base-32 characters) into a store
 folder (created when missing), from peers found on the Hyperswarm@2 DHT under its discovery key,
 or from a \`corestore-ts seed --tcp\` peer. Exits once the core is complete (the length the peer
 has, every block downloaded) and its copy verified against its Merkle tree. Run it again to
-resume or to catch up with a core that grew.
+resume or to catch up with a core that grew. It fails at once when every peer it reached closes
+the core's channel unopened, which is how a peer says it does not serve the core. A discovery
+key does not clone (peers look a core up by the discovery key of the key given): clone cannot
+tell one from a public key, unless <folder> already holds the core it names.
 
 Options:
   --tcp <host:port>        download from this TCP peer instead of Hyperswarm
@@ -35,15 +40,18 @@ Options:
   --json                   print the result as one JSON line on stdout: { key, discoveryKey,
                            folder, length, byteLength, downloadedBlocks, downloadedBytes, ms,
                            valid, invalid }; the other messages go to stderr
+  --bytes                  print sizes and rates as exact byte counts (default: readable,
+                           such as 76.3 MiB)
   -h, --help               print this help
 
 Progress goes to stderr: on a terminal one line redrawn in place, as wide as the terminal at
-most (percentage, blocks, bytes, the rate over the last seconds, time left); otherwise a plain
+most (percentage, blocks, size, the rate over the last seconds, time left); otherwise a plain
 line at every tenth of the core (at most one a second). The result goes to stdout. When it
 fails, a folder it created is removed again.
 
 Exit codes: 0 once the copy is complete and verified, 1 when the clone fails (no peer within
---timeout, a stalled download, a copy that fails verification), 2 for a usage error.
+--timeout, no peer that serves the core, a stalled download, a copy that fails verification),
+2 for a usage error (a discovery key of a core <folder> holds among them).
 `
 
 export const command: Command = {
@@ -55,22 +63,29 @@ export const command: Command = {
       tcp: { type: 'string' },
       bootstrap: { type: 'string', multiple: true },
       timeout: { type: 'string' },
-      json: { type: 'boolean' }
+      json: { type: 'boolean' },
+      bytes: { type: 'boolean' }
     })
     const [key, folder, ...extra] = positionals
-    if (key === undefined || folder === undefined) throw USAGE('clone needs the key of a core and a folder')
-    if (extra.length > 0) throw USAGE(`clone takes one key and one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
+    if (key === undefined || folder === undefined) throw USAGE('Clone needs the key of a core and a folder')
+    if (extra.length > 0) throw USAGE(`Clone takes one key and one folder, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
     const publicKey = parseKeyArgument(key, 'key')
     const tcp = values.tcp === undefined ? null : parseAddressOption(values.tcp, CONNECT_OPTION)
     const bootstrap = values.bootstrap?.map(parseBootstrapOption)
     if (tcp !== null && bootstrap !== undefined) throw USAGE('--bootstrap is for Hyperswarm; --tcp connects without it')
     const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT : parseDurationOption(values.timeout, '--timeout')
     const json = values.json === true
+    const size = sizeFormat(values.bytes === true)
     // With --json stdout carries the result only; what happens on the way is told on stderr.
     const say = (text: string): void => { (json ? io.stderr : io.stdout).write(text + '\n') }
 
     const directory = path.resolve(folder)
     const existed = await folderExists(directory)
+    // The one place a discovery key shows for what it is: the folder already holds the core it names.
+    const named = existed ? await findStoredCore(directory, publicKey) : null
+    if (named !== null) {
+      throw USAGE(`${toHex(publicKey)} is the discovery key of core ${toHex(named.publicKey)} in ${directory}; clone takes the public key: corestore-ts clone ${toHex(named.publicKey)} ${folder}`)
+    }
     const store = new Corestore(directory)
     let network: Network | null = null
     // Every block this run fetched, from the moment the core opened: a non-sparse core starts
@@ -85,16 +100,21 @@ export const command: Command = {
         downloaded.blocks++
         downloaded.bytes += data.length
       })
-      say(`cloning ${toHex(publicKey)} (discovery key ${toHex(core.discoveryKey as Buffer)}) into ${directory}`)
+      say(`Cloning ${toHex(publicKey)} (discovery key ${toHex(core.discoveryKey as Buffer)}) into ${directory}`)
       if (core.writable) {
-        say('this store holds the writable core itself: nothing to download')
+        say('This store holds the writable core itself: nothing to download')
       } else {
         const watchdog = new Watchdog(timeout)
+        const where = tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`
+        const stopWatching = watchRefusals(core, () => watchdog.fail(CORE_NOT_SERVED(tcp === null
+          ? `The peers found on the DHT do not serve core ${toHex(publicKey)}: each closed its channel`
+          : `The peer ${where} does not serve core ${toHex(publicKey)}; ${mightBeDiscoveryKey(publicKey)}`)))
         try {
           network = tcp === null ? lookUp(store, core, bootstrap, say) : connectTcp(store, tcp, say)
           network.failed.catch(err => watchdog.fail(err))
-          downloadMs = await download(core, io, say, watchdog, tcp === null ? 'on the DHT' : `at ${tcp.host}:${tcp.port}`, timeout)
+          downloadMs = await download(core, { io, say, size, watchdog, where, timeout, fetched: () => downloaded.blocks })
         } finally {
+          stopWatching()
           watchdog.stop()
         }
       }
@@ -113,7 +133,7 @@ export const command: Command = {
           invalid
         })
       } else {
-        say(`cloned ${toHex(publicKey)} into ${directory}`)
+        say(`Cloned ${toHex(publicKey)} into ${directory}`)
       }
       failed = false
     } finally {
@@ -128,10 +148,23 @@ export const command: Command = {
 
 type Core = Corestore.Core
 
+/** What a download needs of the clone that runs it. */
+interface DownloadRun {
+  io: CliIO
+  say: (text: string) => void
+  size: SizeFormat
+  watchdog: Watchdog
+  /** Where peers are looked for, as the messages say it: `on the DHT`, `at 127.0.0.1:4000`. */
+  where: string
+  timeout: number
+  /** The blocks this run fetched so far, since the core opened. */
+  fetched: () => number
+}
+
 /** Waits for a peer, learns the length it has, downloads every block up to it; resolves to the ms the download took. */
-async function download (core: Core, io: CliIO, say: (text: string) => void, watchdog: Watchdog, where: string, timeout: number): Promise<number> {
+async function download (core: Core, { io, say, size, watchdog, where, timeout, fetched }: DownloadRun): Promise<number> {
   const key = toHex(core.key as Buffer)
-  watchdog.expect(`No peer ${where} had core ${key} within ${formatDuration(timeout)}`)
+  watchdog.expect(`No peer ${where} had core ${key} within ${formatDuration(timeout)}; ${mightBeDiscoveryKey(core.key as Buffer)}`)
   await watchdog.race(remotePeer(core))
 
   // Without `ifAvailable` update() would wait for more blocks than we have, forever on a complete copy.
@@ -145,8 +178,8 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
   const have = core.downloaded(0, total)
   // The bytes already here are known exactly only for none or all blocks; in between, estimated.
   const haveBytes = total === 0 ? 0 : Math.round(core.byteLength * have / total)
-  say(`core length: ${total} ${total === 1 ? 'block' : 'blocks'}, ${formatBytes(core.byteLength)}`)
-  const progress = new Progress({ stream: io.stderr, total, totalBytes: core.byteLength, have, haveBytes })
+  say(`Core length: ${total} ${total === 1 ? 'block' : 'blocks'}, ${size(core.byteLength)}`)
+  const progress = new Progress({ stream: io.stderr, total, totalBytes: core.byteLength, have, haveBytes, formatSize: size })
   const onblock = (index: number, data: Buffer): void => {
     watchdog.kick()
     if (index < total) progress.block(data.length)
@@ -160,15 +193,20 @@ async function download (core: Core, io: CliIO, say: (text: string) => void, wat
     core.removeListener('download', onblock)
     done = progress.finish()
   }
+  // A copy complete before this run: nothing came, and a rate of 0 B in 0.0 s says nothing.
+  if (fetched() === 0) {
+    say('Already complete, 0 new blocks')
+    return done.ms
+  }
   const seconds = done.ms / 1000
-  say(`downloaded ${progress.have}/${total} blocks, ${formatBytes(done.bytes)} in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? done.bytes / seconds : 0)}/s)`)
+  say(`Downloaded ${progress.have}/${total} blocks, ${size(done.bytes)} in ${seconds.toFixed(1)} s (${size(seconds > 0 ? done.bytes / seconds : 0)}/s)`)
   return done.ms
 }
 
 async function verify (core: Core, say: (text: string) => void): Promise<{ valid: number, invalid: number }> {
   const { valid, invalid } = await core.audit()
   if (invalid > 0) throw AUDIT_FAILED(toHex(core.key as Buffer), valid, invalid)
-  say(`verified ${valid} ${valid === 1 ? 'block' : 'blocks'}: 0 invalid`)
+  say(`Verified ${valid} ${valid === 1 ? 'block' : 'blocks'}: 0 invalid`)
   return { valid, invalid }
 }
 
@@ -190,17 +228,48 @@ function remoteUpdate (core: Core, ms: number): Promise<void> {
 
 /** Resolves once a peer has opened the core on its side (it has it, and will say how long it is). */
 function remotePeer (core: Core): Promise<void> {
-  if (core.peers.some(peer => (peer as { remoteOpened?: boolean }).remoteOpened === true)) return Promise.resolve()
+  if (core.peers.some(remoteOpened)) return Promise.resolve()
   return new Promise(resolve => core.once('peer-open', () => resolve()))
 }
 
+type Peer = Core['peers'][number]
+
+/** Whether the peer opened the core's channel on its side: hypercore@9 sets it, its declaration lacks it. */
+function remoteOpened (peer: Peer): boolean {
+  return (peer as { remoteOpened?: boolean }).remoteOpened === true
+}
+
+/**
+ * Calls `onrefused` once every peer the core replicates with has refused it. hypercore-protocol@8
+ * closes the channel of a core the remote does not serve without opening it (a corestore-ts seed
+ * at once); a channel that closes because its connection ends is no answer, and the stream is
+ * then being destroyed (streamx's `destroying`, which the stream's declaration lacks).
+ */
+function watchRefusals (core: Core, onrefused: () => void): () => void {
+  const onremove = (peer: Peer): void => {
+    const ending = (peer.stream.stream as { destroying?: boolean }).destroying === true
+    if (!remoteOpened(peer) && !ending && core.peers.length === 0) onrefused()
+  }
+  core.on('peer-remove', onremove)
+  return () => { core.removeListener('peer-remove', onremove) }
+}
+
+/**
+ * The advice for a key no peer serves. A discovery key and a public key are both 32 bytes that look
+ * random: the clone cannot tell which it was given. Given a discovery key, it asks for the core
+ * whose discovery key is that key's, which nobody has.
+ */
+function mightBeDiscoveryKey (key: Buffer): string {
+  return `if ${toHex(key).slice(0, 8)}… is a discovery key, give clone the core's public key instead: seed prints it first, and corestore-ts inspect <folder> lists it`
+}
+
 function lookUp (store: Corestore, core: Core, bootstrap: string[] | undefined, say: (text: string) => void): Network {
-  say(`looking up peers on the DHT${bootstrap === undefined ? '' : ` (bootstrap ${bootstrap.join(', ')})`}`)
+  say(`Looking up peers on the DHT${bootstrap === undefined ? '' : ` (bootstrap ${bootstrap.join(', ')})`}`)
   return joinSwarm(store, {
     bootstrap,
     mode: 'lookup',
     topics: [{ discoveryKey: core.discoveryKey as Buffer }],
-    onPeerAdd: peer => say(`connected to ${peer.address ?? 'a peer'} (${peer.type})`)
+    onPeerAdd: peer => say(`Connected to ${peer.address ?? 'a peer'} (${peer.type})`)
   })
 }
 
@@ -214,7 +283,7 @@ function connectTcp (store: Corestore, address: Address, say: (text: string) => 
   socket.once('error', onerror)
   socket.once('connect', () => {
     socket.removeListener('error', onerror)
-    say(`connected to ${where} (tcp)`)
+    say(`Connected to ${where} (tcp)`)
     store.replicate(socket, { initiator: true, live: true })
   })
   return {

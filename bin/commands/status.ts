@@ -4,11 +4,12 @@ import type Corestore = require('../../lib')
 import { EXIT_OK, parseCommandArgs } from '../command'
 import type { CliIO, CliStream, Command } from '../command'
 import { CONNECT_FAILED, NOT_A_STATUS_PAGE, USAGE } from '../errors'
-import { formatBytes } from '../progress'
+import { sizeFormat } from '../size'
+import type { SizeFormat } from '../size'
 
 type Stats = Corestore.Stats
 
-const usage = `Usage: corestore-ts status <url> [--json]
+const usage = `Usage: corestore-ts status <url> [--json] [--bytes]
 
 Shows a running store's status, as its status page serves it (store.serveStatus() in an app,
 corestore-ts seed --status): the loaded cores, active or passive, with their peers and traffic,
@@ -20,6 +21,7 @@ Elsewhere (a pipe, a file) it prints the view once.
 
 Options:
   --json       print one snapshot (the page's /stats.json) as JSON and exit
+  --bytes      print sizes and rates as exact byte counts (default: readable, such as 1.5 MiB)
   -h, --help   print this help
 
 Exit codes: 0 when done, 1 when nothing answers at <url> or what answers is not a store's status
@@ -35,9 +37,9 @@ export function statusBase (input: string): URL {
   try {
     url = new URL(text)
   } catch {
-    throw USAGE(`status expects the status page's address, such as http://127.0.0.1:4100/, 127.0.0.1:4100 or 4100, got ${JSON.stringify(input)}`)
+    throw USAGE(`Status expects the status page's address, such as http://127.0.0.1:4100/, 127.0.0.1:4100 or 4100, got ${JSON.stringify(input)}`)
   }
-  if (url.protocol !== 'http:') throw USAGE(`status reads http:// addresses only, got ${JSON.stringify(input)}`)
+  if (url.protocol !== 'http:') throw USAGE(`Status reads http:// addresses only, got ${JSON.stringify(input)}`)
   if (!url.pathname.endsWith('/')) url.pathname += '/'
   return url
 }
@@ -68,14 +70,14 @@ function isStats (value: unknown): value is Stats {
 
 const ESC = '\u001b['
 
-/** The view as lines no wider than `width` (and at most `height` of them). */
-export function renderView (stats: Stats, base: URL, rate: { up: number, down: number } | null, width: number, height: number): string[] {
+/** The view as lines no wider than `width` (and at most `height` of them), sizes printed by `size`. */
+export function renderView (stats: Stats, base: URL, rate: { up: number, down: number } | null, width: number, height: number, size: SizeFormat): string[] {
   const fit = (line: string): string => line.length <= width ? line : line.slice(0, Math.max(1, width - 1)) + '…'
   const { totals, files, memory } = stats
   const lines = [
     `corestore-ts status · ${base.host} · ${stats.folder ?? 'storage function'}${stats.locked ? ' (locked)' : ''} · ${new Date(stats.at).toLocaleTimeString()}`,
-    `cores ${totals.active} active, ${totals.passive} passive (cacheSize ${stats.cacheSize}) · peers ${totals.peers} · files ${files.open === null ? '–' : `${files.open}/${files.max ?? '∞'}${files.waiting !== null && files.waiting > 0 ? ` (${files.waiting} waiting)` : ''}`} · heap ${formatBytes(memory.heapUsed)} · rss ${formatBytes(memory.rss)}`,
-    `up ${formatBytes(totals.uploadedBytes)} (${totals.uploadedBlocks} blocks)${rate === null ? '' : `, ${formatBytes(rate.up)}/s`} · down ${formatBytes(totals.downloadedBytes)} (${totals.downloadedBlocks} blocks)${rate === null ? '' : `, ${formatBytes(rate.down)}/s`}`,
+    `cores ${totals.active} active, ${totals.passive} passive (cacheSize ${stats.cacheSize}) · peers ${totals.peers} · files ${files.open === null ? '–' : `${files.open}/${files.max ?? '∞'}${files.waiting !== null && files.waiting > 0 ? ` (${files.waiting} waiting)` : ''}`} · heap ${size(memory.heapUsed)} · rss ${size(memory.rss)}`,
+    `up ${size(totals.uploadedBytes)} (${totals.uploadedBlocks} blocks)${rate === null ? '' : `, ${size(rate.up)}/s`} · down ${size(totals.downloadedBytes)} (${totals.downloadedBlocks} blocks)${rate === null ? '' : `, ${size(rate.down)}/s`}`,
     ''
   ].map(fit)
   const cores = [...stats.cores].sort((a, b) => (b.lastActivity ?? 0) - (a.lastActivity ?? 0) || a.discoveryKey.localeCompare(b.discoveryKey))
@@ -83,10 +85,10 @@ export function renderView (stats: Stats, base: URL, rate: { up: number, down: n
     core.state,
     String(core.holders),
     String(core.length),
-    formatBytes(core.byteLength),
+    size(core.byteLength),
     String(core.peers.length),
-    formatBytes(core.uploadedBytes),
-    formatBytes(core.downloadedBytes),
+    size(core.uploadedBytes),
+    size(core.downloadedBytes),
     core.name === null ? '' : core.name.split('\u0000').join('/')
   ])
   const headers = ['STATE', 'HOLDERS', 'BLOCKS', 'SIZE', 'PEERS', 'UP', 'DOWN', 'NAME']
@@ -102,7 +104,7 @@ export function renderView (stats: Stats, base: URL, rate: { up: number, down: n
   const room = Math.max(1, height - lines.length - 2)
   cores.slice(0, cores.length > room ? room - 1 : room).forEach((core, i) => lines.push(row(core.discoveryKey, cells[i] ?? [])))
   if (cores.length > room) lines.push(fit(`… ${cores.length - room + 1} more cores`))
-  if (cores.length === 0) lines.push('(no cores loaded)')
+  if (cores.length === 0) lines.push('(No cores loaded)')
   return lines
 }
 
@@ -116,7 +118,7 @@ function rateBetween (previous: Stats | null, next: Stats): { up: number, down: 
 }
 
 /** Refreshes the view every second until q or Ctrl-C, drawing over the last frame (no clearing, no flicker). */
-async function live (base: URL, io: CliIO, first: Stats): Promise<number> {
+async function live (base: URL, io: CliIO, first: Stats, size: SizeFormat): Promise<number> {
   const out = io.stdout as CliStream & { rows?: number }
   const stdin = process.stdin
   let previous: Stats | null = null
@@ -125,8 +127,8 @@ async function live (base: URL, io: CliIO, first: Stats): Promise<number> {
   const draw = (): void => {
     const width = out.columns ?? 80
     const height = out.rows ?? 24
-    const lines = renderView(current, base, rateBetween(previous, current), width, height - 1)
-    if (failure !== null) lines.push(`cannot refresh: ${failure}`.slice(0, width))
+    const lines = renderView(current, base, rateBetween(previous, current), width, height - 1, size)
+    if (failure !== null) lines.push(`Cannot refresh: ${failure}`.slice(0, width))
     lines.push('q or Ctrl-C quits'.slice(0, width))
     out.write(`${ESC}H` + lines.map(line => line + `${ESC}K`).join('\n') + `${ESC}J`)
   }
@@ -170,20 +172,21 @@ export const command: Command = {
   summary: 'show a running store\'s status page (store.serveStatus, seed --status) live, or once as JSON',
   usage,
   async run (argv: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } })
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, bytes: { type: 'boolean' } })
     const [address, ...extra] = positionals
-    if (address === undefined) throw USAGE('status needs the address of a store\'s status page')
-    if (extra.length > 0) throw USAGE(`status takes one address, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
+    if (address === undefined) throw USAGE('Status needs the address of a store\'s status page')
+    if (extra.length > 0) throw USAGE(`Status takes one address, got also ${extra.map(arg => JSON.stringify(arg)).join(' ')}`)
     const base = statusBase(address)
     const stats = await fetchStats(base)
     if (values.json === true) {
       io.stdout.write(JSON.stringify(stats) + '\n')
       return EXIT_OK
     }
+    const size = sizeFormat(values.bytes === true)
     if (io.stdout !== process.stdout || process.stdout.isTTY !== true) {
-      io.stdout.write(renderView(stats, base, null, io.stdout.columns ?? Infinity, Infinity).join('\n') + '\n')
+      io.stdout.write(renderView(stats, base, null, io.stdout.columns ?? Infinity, Infinity, size).join('\n') + '\n')
       return EXIT_OK
     }
-    return await live(base, io, stats)
+    return await live(base, io, stats, size)
   }
 }

@@ -2,6 +2,7 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import { Progress, formatEta } from '../../bin/progress'
 import type { ProgressStream } from '../../bin/progress'
+import { exactBytes, formatBytes } from '../../bin/size'
 
 /** A stream that records what is written, as a terminal `columns` wide or as a pipe. */
 function fakeStream (opts: { isTTY: boolean, columns?: number }): ProgressStream & { writes: string[], text: () => string } {
@@ -75,6 +76,20 @@ test('the rate is the current one, over the last seconds, not the average since 
   assert.match(progress.line(80), /ETA 1m3\ds/)
 })
 
+test('no ETA until the rate was measured over a few seconds: the first block alone does not make one', () => {
+  const stream = fakeStream({ isTTY: true, columns: 80 })
+  const clock = fakeClock()
+  const progress = new Progress({ stream, total: 20_000, totalBytes: 20_000 * 4000, have: 0, now: clock.now, tick: 0 })
+  // The first block after a round trip of half a second: 8 KB/s, which would say hours.
+  clock.advance(500)
+  progress.block(4000)
+  assert.match(progress.line(80), /ETA \?$/)
+  // Then 4 MB/s: two and a half seconds later the rate is known, and the ETA near the truth (18 s).
+  for (let i = 0; i < 2500; i++) { clock.advance(1); progress.block(4000) }
+  const eta = /ETA (\d+)s$/.exec(progress.line(80))?.[1]
+  assert.ok(eta !== undefined && Number(eta) >= 15 && Number(eta) <= 30, `about 18 s left, got ${progress.line(80)}`)
+})
+
 test('a stall shows: the rate falls and the time left is unknown', () => {
   const stream = fakeStream({ isTTY: true, columns: 80 })
   const clock = fakeClock()
@@ -97,7 +112,7 @@ test('when stderr is not a terminal it writes plain lines at every tenth, withou
   const lines = text.split('\n')
   assert.equal(lines.pop(), '', 'every line ends')
   assert.ok(lines.length >= 5 && lines.length <= 11, `a line at the start and a tenth at most, got ${lines.length}`)
-  for (const line of lines) assert.match(line, /^progress \d+%: \d+\/3000 blocks, .+\/s, ETA \S+$/)
+  for (const line of lines) assert.match(line, /^Progress \d+%: \d+\/3000 blocks, .+\/s, ETA \S+$/)
   assert.equal(summary.blocks, 3000)
 })
 
@@ -108,6 +123,19 @@ test('a download that starts part-way counts from what is already there', () => 
   for (let i = 0; i < 5; i++) { clock.advance(100); progress.block(1000) }
   assert.match(progress.line(80), /^\S* ?100% {2}10\/10 blocks/)
   assert.deepEqual(progress.finish(), { blocks: 10, bytes: 5000, ms: 500 })
+})
+
+test('sizes read in binary units, or with every byte when asked', () => {
+  assert.equal(formatBytes(1000), '1000 B')
+  assert.equal(formatBytes(898_500), '877.4 KiB')
+  assert.equal(formatBytes(80_088_890), '76.4 MiB')
+  assert.equal(exactBytes(80_088_890), '80088890 B')
+  const stream = fakeStream({ isTTY: false })
+  const clock = fakeClock()
+  const progress = new Progress({ stream, total: 2, totalBytes: 8_000_000, have: 0, now: clock.now, formatSize: exactBytes })
+  clock.advance(1000)
+  progress.block(4_000_000)
+  assert.match(stream.text(), /^Progress 50%: 1\/2 blocks, 4000000 B\/8000000 B, 4000000 B\/s, ETA \?\n$/)
 })
 
 test('the time left reads in seconds, minutes or hours', () => {
