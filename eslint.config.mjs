@@ -61,7 +61,7 @@ const NO_UNDERSCORE_MEMBERS = {
 }
 
 export default [
-  ...neostandard({ ts: true, ignores: ['build/**', 'node_modules/**', 'coverage/**'] }),
+  ...neostandard({ ts: true, ignores: ['build/**', 'build2/**', 'node_modules/**', 'coverage/**'] }),
   layer(['lib/**/*.ts'], { why: '' }),
   layer(['lib/corestore.ts', 'lib/view.ts'], {
     modules: [...ROOM.cache, ...ROOM.core, ...ROOM.exclusive, ...ROOM.replication, ...ROOM.serving, ...ROOM.swarm, ...ROOM.storage, ...ROOM.legacy, ...ROOM.hypercore9, ...mod(['index'])],
