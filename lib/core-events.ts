@@ -5,7 +5,7 @@ import type { Core, CoreLifecycle } from './core'
 import { afterHandshake, codeHypercoreError, peerStream } from './hypercore9'
 import type { Feed, HookedFeed, Peer } from './hypercore9'
 import { coresLog, peersLog, short } from './log'
-import type { RootEvents } from './root'
+import type { RootEvents } from './root-events'
 import type { PeerStats, StoreStats } from './stats'
 
 /** What the hooks reach of the store. */

@@ -21,29 +21,15 @@ import { Replicator, resolveReplicationArgs } from './replication'
 import type { ReplicationOptions } from './replication'
 import { PeerServing } from './serving'
 import { StoreStats } from './stats'
-import type { PeerStats, StatsSource, StoreStatsSnapshot } from './stats'
+import type { StatsSource, StoreStatsSnapshot } from './stats'
+import type { RootEvents } from './root-events'
 import { StoreStorage } from './storage'
 import type { KeySource, StorageFunction } from './storage'
 import type { CoreRequest } from './view'
 
 export type { ForwardedOptions, StoreOptions } from './core-options'
 
-/** The events the root reports to every view of its store. */
-export interface RootEvents {
-  feed: (core: Core, opts: unknown) => void
-  'core-open': (core: Core) => void
-  'core-close': (core: Core) => void
-  /** A peer began replicating a core (one remote store, over one stream). */
-  'peer-add': (core: Core, peer: PeerStats) => void
-  /** A peer stopped replicating a core; its counters are final. */
-  'peer-remove': (core: Core, peer: PeerStats) => void
-  /**
-   * Replicating one core with one peer failed (this store could not store a block it got, or read a
-   * block it was asked for): only that channel closed, the stream and its other cores go on.
-   */
-  'replication-error': (core: Core, peer: PeerStats, err: Error) => void
-  error: (err: Error) => void
-}
+export type { RootEvents } from './root-events'
 
 export interface StoreRoot {
   on<E extends keyof RootEvents> (event: E, listener: RootEvents[E]): this
