@@ -140,3 +140,41 @@ test('a block that is not there fails get(i, { wait: false }) with BLOCK_NOT_AVA
   assert.equal((await cancelled.then(() => null, (e: Error & { code?: string }) => e))?.code, 'REQUEST_CANCELLED')
   await store.close()
 })
+
+test('a block the server cannot read fires its replication-error once, and the reader gets that block from its other peer', { timeout: 120_000 }, async t => {
+  const { dir, cleanup } = await tmpdir()
+  t.after(cleanup)
+  const source = new Corestore(ram, { masterKey: MASTER_KEY })
+  const core = source.get({ name: 'served' })
+  for (let i = 0; i < BLOCKS; i++) await core.append(`served-${i}`)
+  const key = core.key as Buffer
+  // A mirror on a faulty disk holds every block.
+  const disk = new FaultyFolder(dir)
+  const mirror = new Corestore(disk.storage)
+  const mirrored = mirror.get(key)
+  await mirrored.ready()
+  const filling = replicateStores(source, mirror)
+  await mirrored.download({ start: 0, end: BLOCKS })
+  filling.a.destroy()
+  await filling.ended
+
+  const reader = new Corestore(ram, { sparse: true })
+  t.after(() => Promise.all([source.close(), mirror.close(), reader.close()]))
+  const copy = reader.get(key)
+  await copy.ready()
+  const errors: Array<[Corestore.Core, Error & { code?: string }]> = []
+  mirror.on('replication-error', (failed, _peer, err) => errors.push([failed, err]))
+  // The mirror first, alone: every data read of its copy fails from now on.
+  replicateStores(mirror, reader)
+  await copy.update({ minLength: BLOCKS })
+  disk.fail('data', 'read', 1000, (mirrored.discoveryKey as Buffer).toString('hex'))
+  const read = copy.get(4)
+  await once(mirror, 'replication-error')
+  // Then the source joins: the block comes from it.
+  replicateStores(source, reader)
+  assert.equal(String(await read), 'served-4')
+  assert.equal(errors.length, 1, 'one event on the server')
+  assert.equal(errors[0]?.[0], mirrored)
+  assert.equal(errors[0]?.[1].code, 'EIO')
+  assert.equal(mirror.stats().cores[0]?.replicationErrors, 1)
+})
