@@ -243,12 +243,26 @@ function remoteOpened (peer: Peer): boolean {
  * Calls `onrefused` once every peer the core replicates with has refused it. hypercore-protocol@8
  * closes the channel of a core the remote does not serve without opening it (a corestore-ts seed
  * at once); a channel that closes because its connection ends is no answer, and the stream is
- * then being destroyed (streamx's `destroying`, which the stream's declaration lacks).
+ * then being destroyed (streamx's `destroying`, which the stream's declaration lacks). Hyperswarm
+ * may connect to one peer twice and drop one connection: a connection that ends to a peer that
+ * refused on another one counts as that peer's refusal, whichever of the two goes first.
  */
 function watchRefusals (core: Core, onrefused: () => void): () => void {
+  const refused = new Set<string>()
+  /** Peers whose connection ended before they answered (null: a peer with no key to tell it by). */
+  const unanswered = new Set<string | null>()
   const onremove = (peer: Peer): void => {
+    if (remoteOpened(peer)) return
+    const id = peer.remotePublicKey?.toString('hex') ?? null
     const ending = (peer.stream.stream as { destroying?: boolean }).destroying === true
-    if (!remoteOpened(peer) && !ending && core.peers.length === 0) onrefused()
+    if (ending) {
+      if (id === null || !refused.has(id)) unanswered.add(id)
+    } else {
+      // A peer with no key (no handshake) refused too: it is told apart by nothing else.
+      refused.add(id ?? '')
+      if (id !== null) unanswered.delete(id)
+    }
+    if (core.peers.length === 0 && refused.size > 0 && unanswered.size === 0) onrefused()
   }
   core.on('peer-remove', onremove)
   return () => { core.removeListener('peer-remove', onremove) }
