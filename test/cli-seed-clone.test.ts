@@ -334,12 +334,8 @@ test('seed tells of a peer whose second connection replaces its first as one pee
 })
 
 test('clone --tcp through a link with 50 ms of latency each way (a delaying proxy) completes and verifies', { timeout: 120000 }, async t => {
-  const cleanup = cleanups(t)
-  const { dir, cleanup: removeDir } = await tmpdir()
-  cleanup(removeDir)
-  const source = path.join(dir, 'source')
+  const { cleanup, dir, source, key, discoveryKey, blocks } = await withSource(t)
   const target = path.join(dir, 'target')
-  const { key, discoveryKey, blocks } = await sourceStore(source)
   const seed = cli(['seed', source, discoveryKey.toString('hex'), '--tcp', '0'], cleanup)
   const [, port] = await seed.waitFor(/^Listening on TCP 127\.0\.0\.1:(\d+)$/m)
   const proxy = await startLinkProxy({ host: '127.0.0.1', port: Number(port) }, { delayMs: 50 })
