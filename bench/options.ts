@@ -5,7 +5,7 @@ export const PACKAGES = ['corestore-ts', 'corestore5'] as const
 export type PackageName = typeof PACKAGES[number]
 
 /** One row of the results table: a workload with its sizes. */
-export const CASES = ['open', 'reopen', 'replicate', 'passive', 'passive-small-cache', 'serve-keep', 'serve-close', 'idle-peer', 'latency', 'latency-from-cs5', 'latency-100', 'latency-64k', 'latency-capped'] as const
+export const CASES = ['open', 'reopen', 'replicate', 'passive', 'passive-small-cache', 'serve-keep', 'serve-close', 'idle-peer', 'latency', 'latency-from-cs5', 'latency-100', 'latency-100-tuned', 'latency-64k', 'latency-capped'] as const
 export type CaseName = typeof CASES[number]
 
 export interface BenchOptions {
@@ -30,6 +30,8 @@ export interface BenchOptions {
   latencyBlocks: number
   /** Delay each way of the link in "latency". */
   latencyMs: number
+  /** The maxRequests corestore@5.8.2's downloader gets in "latency-100-tuned" (corestore-ts's window adapts). */
+  tunedMaxRequests: number
   /** Blocks of the core in "latency-100" (a link of 100 ms each way). */
   latency100Blocks: number
   /** Blocks of 64 KiB in "latency-64k" and "latency-capped". */
@@ -50,7 +52,7 @@ export interface BenchOptions {
 }
 
 type NumericOption = 'reps' | 'openCores' | 'reopenCores' | 'replicateCores' | 'replicateBlocks' | 'passiveCores' | 'passiveBlocks' | 'smallCache' |
-  'serveCores' | 'serveBatch' | 'idleCores' | 'idleCache' | 'latencyBlocks' | 'latencyMs' | 'latency100Blocks' | 'largeBlocks' | 'linkMiBps' | 'blockSize' | 'timeoutSeconds' | 'serveTimeoutSeconds'
+  'serveCores' | 'serveBatch' | 'idleCores' | 'idleCache' | 'latencyBlocks' | 'latencyMs' | 'tunedMaxRequests' | 'latency100Blocks' | 'largeBlocks' | 'linkMiBps' | 'blockSize' | 'timeoutSeconds' | 'serveTimeoutSeconds'
 
 interface NumericSetting {
   key: NumericOption
@@ -77,6 +79,7 @@ const NUMERIC: NumericSetting[] = [
   { key: 'idleCache', flag: 'idle-cache', defaultValue: 50, min: 1, description: 'cacheSize of the serving store in "idle-peer"' },
   { key: 'latencyBlocks', flag: 'latency-blocks', defaultValue: 20_000, min: 1, description: 'blocks of the one core downloaded in "latency"' },
   { key: 'latencyMs', flag: 'latency-ms', defaultValue: 50, min: 0, description: 'delay of the link each way in "latency", "latency-from-cs5", "latency-64k" and "latency-capped" (ms)' },
+  { key: 'tunedMaxRequests', flag: 'tuned-max-requests', defaultValue: 256, min: 1, description: 'the maxRequests corestore@5.8.2\'s downloader is given by hand in "latency-100-tuned"' },
   { key: 'latency100Blocks', flag: 'latency-100-blocks', defaultValue: 5000, min: 1, description: 'blocks of the one core downloaded over 100 ms each way in "latency-100"' },
   { key: 'largeBlocks', flag: 'large-blocks', defaultValue: 2000, min: 1, description: 'blocks of 64 KiB downloaded in "latency-64k" and "latency-capped"' },
   { key: 'linkMiBps', flag: 'link-rate', defaultValue: 10, min: 1, description: 'the link\'s rate each way in "latency-capped" (MiB/s)' },

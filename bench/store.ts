@@ -32,7 +32,7 @@ export interface BenchStream {
 export interface BenchStore {
   ready (cb: Callback): void
   close (cb: Callback): void
-  get (opts: { name: string } | { key: Buffer }): BenchCore
+  get (opts: { name: string } | { key: Buffer, maxRequests?: number }): BenchCore
   replicate (isInitiator: boolean, opts?: { live?: boolean }): BenchStream
   /** Every core the store loads, passive ones included, once it is ready. */
   on (event: 'feed', listener: (core: BenchCore) => void): this

@@ -23,6 +23,8 @@ export interface CaseParams {
   linkBytesPerSecond?: number
   /** latency: who uploads: the package under test, or corestore@5.8.2 whatever the package. */
   uploader?: 'same' | 'corestore5'
+  /** latency: the maxRequests corestore@5.8.2's downloader opens the core with (raised by hand, as its users did); corestore-ts's window adapts. */
+  corestore5MaxRequests?: number
 }
 
 /** Measurements a workload takes itself, after its timed part and `settle` (or when it stalled). */

@@ -68,6 +68,8 @@ export function caseSpec (name: CaseName, o: BenchOptions): CaseSpec {
       return { ...base, ...overLink(o.latencyBlocks, o.blockSize, { latencyMs: o.latencyMs, uploader: 'corestore5' }), title: `download one core from a corestore@5.8.2 uploader over a link with ${o.latencyMs} ms latency each way` }
     case 'latency-100':
       return { ...base, ...overLink(o.latency100Blocks, o.blockSize, { latencyMs: 100 }), title: 'download one core over a link with 100 ms latency each way' }
+    case 'latency-100-tuned':
+      return { ...base, ...overLink(o.latency100Blocks, o.blockSize, { latencyMs: 100, corestore5MaxRequests: o.tunedMaxRequests }), title: `download one core over a link with 100 ms latency each way; corestore@5.8.2 with maxRequests raised by hand to ${o.tunedMaxRequests}` }
     case 'latency-64k':
       return { ...base, ...overLink(o.largeBlocks, LARGE_BLOCK, { latencyMs: o.latencyMs }), title: `download one core of 64 KiB blocks (Hyperdrive content) over a link with ${o.latencyMs} ms latency each way` }
     case 'latency-capped':
@@ -75,7 +77,7 @@ export function caseSpec (name: CaseName, o: BenchOptions): CaseSpec {
   }
 
   /** A latency case: one core downloaded over a link; peaks sampled, stalled when its progress stands still. */
-  function overLink (blocks: number, blockSize: number, link: Pick<CaseParams, 'latencyMs' | 'linkBytesPerSecond' | 'uploader'>): Omit<CaseSpec, 'name' | 'title'> {
+  function overLink (blocks: number, blockSize: number, link: Pick<CaseParams, 'latencyMs' | 'linkBytesPerSecond' | 'uploader' | 'corestore5MaxRequests'>): Omit<CaseSpec, 'name' | 'title'> {
     return {
       workload: 'latency',
       params: { cores: 1, blocks, blockSize, cacheSize: null, ...link },
@@ -191,7 +193,8 @@ const latency: Workload = async (Store, dir, params) => {
   })
   const b = new Store(path.join(dir, 'b'))
   await ready(b)
-  const copy = b.get({ key: Buffer.from(uploader.key, 'hex') })
+  const tuned = params.corestore5MaxRequests !== undefined && packageOf(Store) === 'corestore5'
+  const copy = b.get({ key: Buffer.from(uploader.key, 'hex'), ...(tuned ? { maxRequests: params.corestore5MaxRequests } : {}) })
   let opened = false
   return {
     async run () {
