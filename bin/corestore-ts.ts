@@ -8,7 +8,7 @@ import { COMMAND_UNAVAILABLE, USAGE } from './errors'
 
 const TOOL = 'corestore-ts'
 /** In the order `--help` lists them; each lives in bin/commands/<name>. */
-const COMMANDS = ['inspect', 'seed', 'clone', 'status']
+const COMMANDS = ['inspect', 'seed', 'clone', 'status', 'export']
 
 /** Runs the tool with the arguments after `corestore-ts`; resolves with the exit code. */
 export async function main (argv: string[], io: CliIO): Promise<number> {

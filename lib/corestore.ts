@@ -62,6 +62,11 @@ class Corestore<E extends ValueEncoding | undefined = undefined> extends EventEm
   declare static readonly discoveryKey: typeof import('./keys').discoveryKey
   /** A key as z-base-32, the encoding today's Hypercore tools print. */
   declare static readonly toZ32: typeof import('./keys').toZ32
+  /**
+   * Exports a corestore@5 folder to a Corestore 7 store with the same keys (lib/export). Loaded on
+   * first call; needs the companion package corestore-ts-export (DEPENDENCY_MISSING names it).
+   */
+  declare static readonly exportStore: typeof import('./export').exportStore
 
   /** The namespace path of this view; `default` at the root. */
   readonly name: string
@@ -316,6 +321,9 @@ namespace Corestore {
   export type StoreInspection = import('./storage/inspect').StoreInspection
   export type ListOptions = import('./storage/inspect').ListOptions
   export type InspectOptions = import('./storage/inspect').InspectOptions
+  export type ExportOptions = import('./export').ExportOptions
+  export type ExportReport = import('./export').ExportReport
+  export type ExportProgress = import('./export').ExportProgress
   /** @deprecated corestore@5's `store.inner`; see `Corestore#inner`. */
   export type InnerCorestore = import('./legacy').InnerCorestore
   /** @deprecated corestore@5's refpool `store.cache`; see `Corestore#cache`. */

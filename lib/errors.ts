@@ -54,6 +54,12 @@ export type ErrorCode =
   | 'SWARM_CLOSED'
   // the status server
   | 'LISTEN_FAILED'
+  // the export to Corestore 7 (lib/export/)
+  | 'EXPORT_CORRUPT_CORE'
+  | 'EXPORT_DESTINATION_NOT_EMPTY'
+  | 'EXPORT_DESTINATION_IS_A_STORE'
+  | 'EXPORT_WRITE_FAILED'
+  | 'EXPORT_CONFLICT'
 
 // Errors that must also be `instanceof TypeError` (as corestore@5 callers may test) are TypeErrors
 // underneath; this set lets `instanceof CorestoreError` recognise them as well.
@@ -181,6 +187,24 @@ export const SWARM_CLOSED = (): CorestoreError =>
 
 /** The status server cannot listen where it was asked to (a port in use, a host not of this machine). */
 export const LISTEN_FAILED = (message: string): CorestoreError => new CorestoreError('LISTEN_FAILED', message)
+
+/** A core of the source folder fails hypercore@9's checks: nothing of it is written. */
+export const EXPORT_CORRUPT_CORE = (keyHex: string, folder: string, what: string): CorestoreError =>
+  new CorestoreError('EXPORT_CORRUPT_CORE', `Core ${keyHex} (${folder}) cannot be exported: ${what}`)
+
+export const EXPORT_DESTINATION_NOT_EMPTY = (directory: string, detail: string): CorestoreError =>
+  new CorestoreError('EXPORT_DESTINATION_NOT_EMPTY', `Will not export into ${directory}: ${detail}`)
+
+export const EXPORT_DESTINATION_IS_A_STORE = (directory: string, detail: string): CorestoreError =>
+  new CorestoreError('EXPORT_DESTINATION_IS_A_STORE', `Will not export into ${directory}: ${detail}`)
+
+/** Writing the new store failed (a full disk, say); what was exported stays, and a new run resumes. */
+export const EXPORT_WRITE_FAILED = (directory: string, cause: Error): CorestoreError =>
+  Object.assign(new CorestoreError('EXPORT_WRITE_FAILED', `Writing the export to ${directory} failed: ${cause.message}. The cores exported before it are complete; run the export again to resume`), { cause })
+
+/** The destination holds something else under a key the export writes. */
+export const EXPORT_CONFLICT = (keyHex: string, detail: string): CorestoreError =>
+  new CorestoreError('EXPORT_CONFLICT', `Core ${keyHex} in the destination is not this export's: ${detail}`)
 
 /** A short description of a bad value for an error message: its type and size, never its secret bytes. */
 export function describe (value: unknown): string {

@@ -21,7 +21,9 @@ Object.assign(Corestore, {
   readStoredMasterKey: (directory: string) => readStoredMasterKey(directory),
   parseKey,
   discoveryKey,
-  toZ32
+  toZ32,
+  // The export and what it loads (Corestore 7's stack) only on first use.
+  exportStore: async (...args: Parameters<typeof import('./export').exportStore>) => await (require('./export') as typeof import('./export')).exportStore(...args)
 })
 
 export = Corestore

@@ -1,0 +1,197 @@
+// One Hypercore 9 core of a corestore@5 folder, read from its files for the export: read-only (the
+// files are opened O_RDONLY, without moving their access times), streamed in batches, and verified
+// under hypercore@9's rules as it goes: each block against its leaf node in `tree` (BLAKE2b over
+// type 0, the big-endian length and the data), and the whole against the signature of its last
+// block, over the roots the blocks themselves build (type 2, each root's hash, big-endian index and
+// size; then the big-endian length, or without it as the oldest cores signed).
+import fs = require('fs')
+import path = require('path')
+import flat = require('flat-tree')
+import sodium = require('sodium-native')
+import { openFileNoAtime } from '../storage/files'
+import { decodeNodeSize, HEADER_BYTES, NODE_BYTES, NODE_HASH_BYTES, nodeOffset, SIGNATURE_BYTES } from '../storage/hypercore-files'
+import { EXPORT_CORRUPT_CORE } from '../errors'
+
+/** hypercore@9's bitfield file: pages after the header (their size in it, 3584 bytes today), each starting with 1024 bytes of the data bitfield. */
+const BITFIELD_PAGE_BYTES = 2048 + 1024 + 512
+const DATA_BITS_PER_PAGE = 1024 * 8
+/** Blocks read and verified per batch, and the bytes a batch stops at (one block at least). */
+const BATCH_BLOCKS = 256
+const BATCH_BYTES = 4 * 1024 * 1024
+
+const LEAF_TYPE = Buffer.from([0])
+const PARENT_TYPE = Buffer.from([1])
+const ROOT_TYPE = Buffer.from([2])
+
+interface Node {
+  index: number
+  hash: Buffer
+  size: number
+}
+
+/** What a core's files hold, before reading its blocks. */
+export interface SourceShape {
+  /** Blocks the signatures file counts. */
+  length: number
+  /** The first block below `length` that the bitfield says is not stored; null when every one is. */
+  firstHole: number | null
+}
+
+/** What reading a core found. */
+export interface SourceRead {
+  /** Blocks read and verified (the core's length, or the blocks before its first hole). */
+  blocks: number
+  bytes: number
+}
+
+/** Reads the shape of the core stored in `folder`. */
+export async function sourceShape (folder: string): Promise<SourceShape> {
+  const length = await blocksCounted(folder)
+  return { length, firstHole: await firstMissingBlock(folder, length) }
+}
+
+/**
+ * Reads blocks 0 to `blocks - 1` of the core in `folder`, verifies each, then the signature of
+ * the last: `onBatch` gets each batch in order once its blocks are verified (not the signature:
+ * a caller that writes must wait for this promise before calling the copy done). Throws
+ * EXPORT_CORRUPT_CORE naming the block (or the signature) that fails.
+ */
+export async function readVerified (folder: string, publicKey: Buffer, blocks: number, onBatch?: (batch: Buffer[], first: number) => Promise<void>): Promise<SourceRead> {
+  const keyHex = publicKey.toString('hex')
+  const corrupt = (what: string): Error => EXPORT_CORRUPT_CORE(keyHex, folder, what)
+  if (blocks === 0) return { blocks: 0, bytes: 0 }
+  const [tree, data, signatures] = await Promise.all(['tree', 'data', 'signatures'].map(async file => await openFileNoAtime(path.join(folder, file))))
+  try {
+    if (tree === null || tree === undefined) throw corrupt('it has no tree file')
+    if (signatures === null || signatures === undefined) throw corrupt('it has no signatures file')
+    const roots: Node[] = []
+    let offset = 0
+    for (let first = 0; first < blocks;) {
+      const count = Math.min(BATCH_BLOCKS, blocks - first)
+      const leaves = await readLeaves(tree, first, count, corrupt)
+      // Cut the batch at BATCH_BYTES (keeping one block at least).
+      let take = 0
+      let size = 0
+      while (take < leaves.length && (take === 0 || size + (leaves[take] as Node).size <= BATCH_BYTES)) size += (leaves[take++] as Node).size
+      const bytes = await readRange(data, offset, size, first, corrupt)
+      const batch: Buffer[] = []
+      let at = 0
+      for (let i = 0; i < take; i++) {
+        const leaf = leaves[i] as Node
+        const block = bytes.subarray(at, at + leaf.size)
+        at += leaf.size
+        if (!leafHash(block).equals(leaf.hash)) throw corrupt(`block ${first + i} does not match its tree node (its data was changed or lost)`)
+        addLeaf(roots, leaf)
+        batch.push(block)
+      }
+      if (onBatch !== undefined) await onBatch(batch, first)
+      offset += size
+      first += take
+    }
+    const signature = Buffer.alloc(SIGNATURE_BYTES)
+    const { bytesRead } = await signatures.read(signature, 0, SIGNATURE_BYTES, HEADER_BYTES + SIGNATURE_BYTES * (blocks - 1))
+    if (bytesRead !== SIGNATURE_BYTES || signature.every(byte => byte === 0)) throw corrupt(`it holds no signature for block ${blocks - 1}`)
+    if (!verifiesRoots(roots, blocks, signature, publicKey)) throw corrupt(`the signature of block ${blocks - 1} does not verify the blocks before it under this key`)
+    return { blocks, bytes: offset }
+  } finally {
+    await Promise.all([tree, data, signatures].map(async handle => await handle?.close()))
+  }
+}
+
+async function readLeaves (tree: fs.promises.FileHandle, first: number, count: number, corrupt: (what: string) => Error): Promise<Node[]> {
+  // Leaves are the even nodes: block i is node 2i, so the span from node 2·first holds them all.
+  const span = Buffer.alloc(NODE_BYTES * (2 * count - 1))
+  const { bytesRead } = await tree.read(span, 0, span.length, nodeOffset(2 * first))
+  const leaves: Node[] = []
+  for (let i = 0; i < count; i++) {
+    const at = 2 * i * NODE_BYTES
+    const size = at + NODE_BYTES <= bytesRead ? decodeNodeSize(span.subarray(at, at + NODE_BYTES)) : null
+    if (size === null) throw corrupt(`the tree holds no node for block ${first + i}`)
+    leaves.push({ index: 2 * (first + i), hash: span.subarray(at, at + NODE_HASH_BYTES), size })
+  }
+  return leaves
+}
+
+async function readRange (data: fs.promises.FileHandle | null | undefined, offset: number, size: number, first: number, corrupt: (what: string) => Error): Promise<Buffer> {
+  const bytes = Buffer.alloc(size)
+  if (size === 0) return bytes
+  if (data === null || data === undefined) throw corrupt('it has no data file')
+  let read = 0
+  while (read < size) {
+    const { bytesRead } = await data.read(bytes, read, size - read, offset + read)
+    if (bytesRead === 0) throw corrupt(`the data file ends inside block ${first} or the blocks after it (${offset + read} bytes)`)
+    read += bytesRead
+  }
+  return bytes
+}
+
+/** Adds a leaf to the full roots of the blocks before it, merging siblings as hypercore's merkle stream does. */
+function addLeaf (roots: Node[], leaf: Node): void {
+  roots.push(leaf)
+  while (roots.length >= 2) {
+    const right = roots[roots.length - 1] as Node
+    const left = roots[roots.length - 2] as Node
+    if (flat.sibling(left.index) !== right.index) break
+    roots.length -= 2
+    roots.push({ index: flat.parent(left.index), hash: parentHash(left, right), size: left.size + right.size })
+  }
+}
+
+function leafHash (block: Buffer): Buffer {
+  const out = Buffer.alloc(32)
+  sodium.crypto_generichash_batch(out, [LEAF_TYPE, uint64be(block.length), block])
+  return out
+}
+
+function parentHash (left: Node, right: Node): Buffer {
+  const out = Buffer.alloc(32)
+  sodium.crypto_generichash_batch(out, [PARENT_TYPE, uint64be(left.size + right.size), left.hash, right.hash])
+  return out
+}
+
+function verifiesRoots (roots: Node[], length: number, signature: Buffer, publicKey: Buffer): boolean {
+  const tree = Buffer.alloc(32)
+  sodium.crypto_generichash_batch(tree, [ROOT_TYPE, ...roots.flatMap(root => [root.hash, uint64be(root.index), uint64be(root.size)])])
+  if (sodium.crypto_sign_verify_detached(signature, Buffer.concat([tree, uint64be(length)]), publicKey)) return true
+  return sodium.crypto_sign_verify_detached(signature, tree, publicKey)
+}
+
+function uint64be (n: number): Buffer {
+  const out = Buffer.alloc(8)
+  out.writeUInt32BE(Math.floor(n / 0x100000000), 0)
+  out.writeUInt32BE(n >>> 0, 4)
+  return out
+}
+
+async function blocksCounted (folder: string): Promise<number> {
+  try {
+    const { size } = await fs.promises.stat(path.join(folder, 'signatures'))
+    return size <= HEADER_BYTES ? 0 : Math.floor((size - HEADER_BYTES) / SIGNATURE_BYTES)
+  } catch {
+    return 0
+  }
+}
+
+async function firstMissingBlock (folder: string, length: number): Promise<number | null> {
+  if (length === 0) return null
+  const handle = await openFileNoAtime(path.join(folder, 'bitfield'))
+  if (handle === null) return 0
+  try {
+    const header = Buffer.alloc(HEADER_BYTES)
+    await handle.read(header, 0, HEADER_BYTES, 0)
+    const pageBytes = header.readUInt16BE(5) === 0 ? BITFIELD_PAGE_BYTES : header.readUInt16BE(5)
+    const page = Buffer.alloc(DATA_BITS_PER_PAGE / 8)
+    for (let first = 0; first < length; first += DATA_BITS_PER_PAGE) {
+      page.fill(0)
+      await handle.read(page, 0, page.length, HEADER_BYTES + pageBytes * (first / DATA_BITS_PER_PAGE))
+      const end = Math.min(DATA_BITS_PER_PAGE, length - first)
+      for (let i = 0; i < end; i++) {
+        // hypercore's bit order: the highest bit of a byte is its first block.
+        if (((page[i >> 3] as number) & (128 >> (i & 7))) === 0) return first + i
+      }
+    }
+    return null
+  } finally {
+    await handle.close()
+  }
+}

@@ -1,0 +1,288 @@
+// The export to Corestore 7 (corestore@7.12.5, hypercore@11.39.5) of folders written by the real
+// corestore@5.8.2: the same keys, writable, the same blocks, verifiable by a peer that knows only the
+// keys; the source untouched; bad input refused with a code before anything is written.
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import childProcess = require('child_process')
+import crypto = require('crypto')
+import fs = require('fs')
+import path = require('path')
+import Corestore = require('../lib')
+import { append, CORESTORE_5, crypto as hypercoreCrypto, ready, tmpDir } from './helpers/interop'
+import type { Feed, Store } from './helpers/interop'
+
+const TIMEOUT = { timeout: 120_000 }
+const CLI = path.join(__dirname, '..', 'bin', 'corestore-ts.js')
+
+interface Core7 {
+  key: Buffer
+  discoveryKey: Buffer
+  length: number
+  writable: boolean
+  ready (): Promise<void>
+  get (index: number): Promise<Buffer>
+  append (block: Buffer): Promise<unknown>
+  close (): Promise<void>
+}
+interface Store7 {
+  ready (): Promise<void>
+  get (opts: { key: Buffer }): Core7
+  replicate (isInitiator: boolean): NodeJS.ReadWriteStream
+  close (): Promise<void>
+}
+const { Corestore: Corestore7 } = require('corestore-ts-export') as { Corestore: new (dir: string) => Store7 }
+
+const close = (store: Store): Promise<void> => new Promise((resolve, reject) => store.close(err => err ? reject(err) : resolve()))
+
+/** A corestore@5.8.2 folder with named, namespaced, explicit-keyPair and replicated-only cores. */
+async function sourceFolder (dir: string, blocksPerCore = 40, pad = 0): Promise<{ folder: string, writable: Map<string, string[]>, readOnly: Buffer[] }> {
+  const folder = path.join(dir, 'source')
+  const store = CORESTORE_5.create(folder)
+  await store.ready()
+  const writable = new Map<string, string[]>()
+  const fill = async (feed: Feed, label: string, count: number): Promise<void> => {
+    await ready(feed)
+    const blocks = Array.from({ length: count }, (_, i) => `${label} block ${i} ${'x'.repeat(i % 7 + pad)}`)
+    for (let i = 0; i < blocks.length; i += 10) await append(feed, ...blocks.slice(i, i + 10))
+    writable.set((feed.key as Buffer).toString('hex'), blocks)
+  }
+  await fill(store.default(), 'default', blocksPerCore)
+  await fill(store.get({ name: 'named-core' }), 'named', blocksPerCore)
+  await fill(store.namespace('ns').default(), 'ns default', blocksPerCore)
+  await fill(store.namespace('ns').get({ name: 'inner' }), 'ns inner', 3)
+  await fill(store.get({ keyPair: hypercoreCrypto.keyPair() }), 'keypair', blocksPerCore)
+
+  // A core another store writes, which this one only replicated.
+  const other = CORESTORE_5.create(path.join(dir, 'other'))
+  await other.ready()
+  const theirs = other.default()
+  await ready(theirs)
+  await append(theirs, 'theirs 0', 'theirs 1')
+  const copy = store.get({ key: theirs.key as Buffer })
+  await ready(copy)
+  const a = store.replicate(true, { live: false })
+  const b = other.replicate(false, { live: false })
+  a.pipe(b).pipe(a)
+  await new Promise<void>((resolve, reject) => copy.get(1, { wait: true }, err => err ? reject(err) : resolve()))
+  await close(other)
+  await close(store)
+  return { folder, writable, readOnly: [theirs.key as Buffer] }
+}
+
+/** Every file below `dir`: its bytes' digest, size and modification time. */
+function snapshot (dir: string): Map<string, string> {
+  const out = new Map<string, string>()
+  const walk = (sub: string): void => {
+    for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = path.join(sub, entry.name)
+      if (entry.isDirectory()) walk(rel)
+      else {
+        const file = path.join(dir, rel)
+        const stat = fs.statSync(file)
+        out.set(rel, `${crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex')} ${stat.size} ${stat.mtimeMs}`)
+      }
+    }
+  }
+  walk('')
+  return out
+}
+
+async function expectCode (promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<Error> {
+  try {
+    await promise
+  } catch (err) {
+    assert.equal((err as { code?: string }).code, code, `expected ${code}, got ${String((err as Error).stack)}`)
+    if (pattern !== undefined) assert.match((err as Error).message, pattern)
+    return err as Error
+  }
+  throw new Error(`expected a rejection with ${code}`)
+}
+
+test('export: every writable core opens in Corestore 7 by its key, writable, same discovery key and blocks; read-only cores are reported; the source is unchanged', TIMEOUT, async () => {
+  const dir = tmpDir()
+  const { folder, writable, readOnly } = await sourceFolder(dir)
+  const before = snapshot(folder)
+  const destination = path.join(dir, 'exported')
+  const progress: Corestore.ExportProgress[] = []
+  const report = await Corestore.exportStore(folder, destination, { onprogress: p => progress.push(p) })
+
+  assert.deepEqual(snapshot(folder), before, 'the source folder is byte for byte (and mtime for mtime) as it was')
+  assert.equal(report.resumed, false)
+  assert.deepEqual(report.cores.map(core => core.key).sort(), [...writable.keys()].sort())
+  assert.ok(report.cores.every(core => core.status === 'exported'))
+  assert.deepEqual(report.readOnly.map(core => core.key), readOnly.map(key => key.toString('hex')))
+  assert.equal(report.blocks, [...writable.values()].reduce((sum, blocks) => sum + blocks.length, 0))
+  assert.ok(progress.some(p => p.phase === 'verify') && progress.some(p => p.phase === 'write'), 'progress reported for both phases')
+  const lastWrite = progress.filter(p => p.phase === 'write').at(-1)
+  assert.equal(lastWrite?.blocks, report.blocks)
+
+  const store = new Corestore7(destination)
+  try {
+    await store.ready()
+    for (const [keyHex, blocks] of writable) {
+      const key = Buffer.from(keyHex, 'hex')
+      const core = store.get({ key })
+      await core.ready()
+      assert.equal(core.key.toString('hex'), keyHex, 'the same key')
+      assert.ok(core.discoveryKey.equals(hypercoreCrypto.discoveryKey(key)), 'the same discovery key')
+      assert.equal(core.writable, true, 'writable: the owner signs again')
+      assert.equal(core.length, blocks.length)
+      for (let i = 0; i < blocks.length; i++) assert.equal((await core.get(i)).toString(), blocks[i])
+      await core.close()
+    }
+    for (const key of readOnly) {
+      const core = store.get({ key })
+      await core.ready()
+      assert.equal(core.length, 0, 'a read-only core is not exported')
+      await core.close()
+    }
+  } finally {
+    await store.close()
+  }
+
+  // A second run of the same export skips every core; a new block appended there survives it.
+  const again = await Corestore.exportStore(folder, destination)
+  assert.equal(again.resumed, true)
+  assert.ok(again.cores.every(core => core.status === 'already-exported'), 'the second run writes nothing')
+  assert.deepEqual(snapshot(folder), before)
+})
+
+test('export: a second Corestore 7 that knows only the keys downloads and verifies every block', TIMEOUT, async () => {
+  const dir = tmpDir()
+  const { folder, writable } = await sourceFolder(dir, 300)
+  const destination = path.join(dir, 'exported')
+  await Corestore.exportStore(folder, destination)
+
+  const seeder = new Corestore7(destination)
+  const reader = new Corestore7(path.join(dir, 'reader'))
+  try {
+    await Promise.all([seeder.ready(), reader.ready()])
+    const served: Core7[] = []
+    for (const keyHex of writable.keys()) {
+      const core = seeder.get({ key: Buffer.from(keyHex, 'hex') })
+      await core.ready()
+      served.push(core)
+    }
+    const a = seeder.replicate(true)
+    const b = reader.replicate(false)
+    a.pipe(b).pipe(a)
+    for (const [keyHex, blocks] of writable) {
+      const core = reader.get({ key: Buffer.from(keyHex, 'hex') })
+      await core.ready()
+      for (let i = 0; i < blocks.length; i++) assert.equal((await core.get(i)).toString(), blocks[i], `block ${i} of ${keyHex}`)
+      assert.equal(core.writable, false)
+      assert.equal(core.length, blocks.length)
+    }
+  } finally {
+    await Promise.all([seeder.close(), reader.close()])
+  }
+})
+
+test('export: a core with a cleared block is copied up to it, and the report says so', TIMEOUT, async () => {
+  const dir = tmpDir()
+  const folder = path.join(dir, 'source')
+  const store = CORESTORE_5.create(folder)
+  await store.ready()
+  const feed = store.default()
+  await ready(feed)
+  await append(feed, ...Array.from({ length: 20 }, (_, i) => `block ${i}`))
+  await new Promise<void>((resolve, reject) => (feed as unknown as { clear (start: number, end: number, cb: (err: Error | null) => void): void }).clear(12, 14, err => err ? reject(err) : resolve()))
+  await close(store)
+
+  const report = await Corestore.exportStore(folder, path.join(dir, 'exported'))
+  assert.equal(report.partial.length, 1)
+  assert.equal(report.partial[0]?.copiedBlocks, 12)
+  assert.equal(report.partial[0]?.length, 20)
+  assert.match(report.partial[0]?.why ?? '', /block 12 was never stored/)
+  assert.equal(report.cores[0]?.blocks, 12)
+})
+
+test('export refuses bad input with a code and writes nothing', TIMEOUT, async () => {
+  const dir = tmpDir()
+  const { folder } = await sourceFolder(dir, 30)
+
+  // Not a corestore@5 folder.
+  const plain = path.join(dir, 'plain')
+  fs.mkdirSync(plain)
+  fs.writeFileSync(path.join(plain, 'notes.txt'), 'hello')
+  await expectCode(Corestore.exportStore(plain, path.join(dir, 'out-1')), 'NOT_A_STORE')
+  await expectCode(Corestore.exportStore(path.join(dir, 'missing'), path.join(dir, 'out-1')), 'STORE_FOLDER_NOT_FOUND')
+  assert.equal(fs.existsSync(path.join(dir, 'out-1')), false)
+
+  // The destination is another store, or another source's export, or a folder with other things.
+  const other = CORESTORE_5.create(path.join(dir, 'other-store'))
+  await other.ready()
+  await close(other)
+  await expectCode(Corestore.exportStore(folder, path.join(dir, 'other-store')), 'EXPORT_DESTINATION_IS_A_STORE')
+  const seven = new Corestore7(path.join(dir, 'seven'))
+  await seven.ready()
+  await seven.close()
+  await expectCode(Corestore.exportStore(folder, path.join(dir, 'seven')), 'EXPORT_DESTINATION_IS_A_STORE')
+  await Corestore.exportStore(path.join(dir, 'other-store'), path.join(dir, 'other-export'))
+  await expectCode(Corestore.exportStore(folder, path.join(dir, 'other-export')), 'EXPORT_DESTINATION_NOT_EMPTY', /another store/)
+  await expectCode(Corestore.exportStore(folder, plain), 'EXPORT_DESTINATION_NOT_EMPTY')
+  await expectCode(Corestore.exportStore(folder, path.join(folder, 'inside')), 'EXPORT_DESTINATION_NOT_EMPTY', /outside/)
+
+  // A torn master_key.
+  const torn = path.join(dir, 'torn')
+  fs.cpSync(folder, torn, { recursive: true })
+  fs.writeFileSync(path.join(torn, 'master_key'), fs.readFileSync(path.join(folder, 'master_key')).subarray(0, 13))
+  await expectCode(Corestore.exportStore(torn, path.join(dir, 'out-2')), 'INVALID_MASTER_KEY')
+  assert.equal(fs.existsSync(path.join(dir, 'out-2')), false)
+
+  // A corrupt block: the export stops before writing anything, and names the block.
+  const corrupt = path.join(dir, 'corrupt')
+  fs.cpSync(folder, corrupt, { recursive: true })
+  const store = CORESTORE_5.create(corrupt)
+  await store.ready()
+  const feed = store.get({ name: 'named-core' })
+  await ready(feed)
+  const dk = (feed.discoveryKey as Buffer).toString('hex')
+  await close(store)
+  const data = path.join(corrupt, dk.slice(0, 2), dk.slice(2, 4), dk, 'data')
+  const bytes = fs.readFileSync(data)
+  const at = bytes.indexOf('named block 7')
+  bytes[at] = bytes[at] as number ^ 0xff
+  fs.writeFileSync(data, bytes)
+  await expectCode(Corestore.exportStore(corrupt, path.join(dir, 'out-3')), 'EXPORT_CORRUPT_CORE', /block 7 does not match/)
+  assert.equal(fs.existsSync(path.join(dir, 'out-3')), false, 'nothing written')
+})
+
+test('export on a full disk stops with EXPORT_WRITE_FAILED, keeps what it finished, and a second run completes it', { ...TIMEOUT, skip: process.getuid?.() !== 0 ? 'needs root for a tmpfs in a mount namespace' : false }, async () => {
+  const dir = tmpDir()
+  const { folder, writable } = await sourceFolder(dir, 1000, 1000)
+  const mount = path.join(dir, 'small-disk')
+  fs.mkdirSync(mount)
+  const verify = `
+    const { Corestore } = require(${JSON.stringify(require.resolve('corestore-ts-export'))})
+    const s = new Corestore(${JSON.stringify(path.join(mount, 'exported'))})
+    ;(async () => {
+      await s.ready()
+      const out = {}
+      for (const key of ${JSON.stringify([...writable.keys()])}) {
+        const c = s.get({ key: Buffer.from(key, 'hex') }); await c.ready()
+        out[key] = [c.length, c.writable, c.length > 0 ? (await c.get(c.length - 1)).toString() : null]
+      }
+      await s.close()
+      console.log('RESULT ' + JSON.stringify(out))
+    })()`
+  fs.writeFileSync(path.join(dir, 'verify.js'), verify)
+  // In a mount namespace of its own: a 1 MiB tmpfs fills, then grows to 64 MiB for the second run.
+  const script = [
+    `mount -t tmpfs -o size=1m tmpfs ${mount}`,
+    `node ${CLI} export ${folder} ${mount}/exported; echo "FIRST $?"`,
+    `mount -o remount,size=64m ${mount}`,
+    `node ${CLI} export ${folder} ${mount}/exported --json > ${dir}/second.json; echo "SECOND $?"`,
+    `node ${dir}/verify.js`
+  ].join('\n')
+  const run = childProcess.spawnSync('unshare', ['--mount', 'sh', '-c', script], { encoding: 'utf8', cwd: path.join(__dirname, '..', '..'), timeout: 100_000 })
+  assert.match(run.stdout, /FIRST 1/, `the first run fails: ${run.stdout}\n${run.stderr}`)
+  assert.match(run.stderr, /EXPORT_WRITE_FAILED|Writing the export to .* failed: .*run the export again to resume/, run.stderr)
+  assert.match(run.stdout, /SECOND 0/, `the second run completes: ${run.stderr}`)
+  const second = JSON.parse(fs.readFileSync(path.join(dir, 'second.json'), 'utf8')) as Corestore.ExportReport
+  assert.equal(second.resumed, true)
+  const result = JSON.parse(/RESULT (.*)/.exec(run.stdout)?.[1] ?? 'null') as Record<string, [number, boolean, string | null]>
+  for (const [keyHex, blocks] of writable) {
+    assert.deepEqual(result[keyHex], [blocks.length, true, blocks.at(-1)], `core ${keyHex} complete after the resume`)
+  }
+})
