@@ -140,6 +140,8 @@ interface BeeBatch {
   put (key: string, value: unknown, opts?: Record<string, unknown>): Promise<void>
   flush (): Promise<void>
   close (): Promise<void>
+  /** With `true`, appends the Hyperbee header to an empty core (what a first put does). */
+  getRoot (ensureHeader: boolean): Promise<unknown>
 }
 
 /** The core Corestore 7 hands out, as far as this module uses it. */
@@ -310,14 +312,23 @@ export async function writeV13Drive (stack: ExportStack, store7: Store7, metadat
       return { files: done, written: 0, alreadyDone: true, skipped: drive.skipped }
     }
 
-    for (let start = done; start < drive.entries.length || core.length === 0; start += batchSize) {
+    for (let start = done; start < drive.entries.length; start += batchSize) {
       const batch = bee.batch()
       try {
         for (const entry of drive.entries.slice(start, start + batchSize)) {
           await batch.put(entry.path, entryValue(entry), { keyEncoding: files })
         }
-        // A drive with no files still gets its header, which names the content core.
         await batch.flush()
+      } finally {
+        await batch.close()
+      }
+    }
+    if (core.length === 0) {
+      // A drive with no files still needs the header that names its content core; an empty batch
+      // flush writes nothing, so ask for the root the way a first put does.
+      const batch = bee.batch()
+      try {
+        await batch.getRoot(true)
       } finally {
         await batch.close()
       }
