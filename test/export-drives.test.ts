@@ -142,8 +142,11 @@ test('a Hyperdrive v10 drive converts to a Hyperdrive 13 drive opened, written a
   const keyPair = { publicKey: drive10.key, secretKey: feed.secretKey }
   const wrong = { publicKey: drive.contentKey, secretKey: content5.secretKey as Buffer }
   assert.equal((await rejection(writeV13Drive(exportStack, store7, wrong, drive))).code, 'KEY_MISMATCH')
+  // A conversion cut short after its first batches (here: one of a drive's first four entries) resumes.
+  const partial = await writeV13Drive(exportStack, store7, keyPair, { ...drive, entries: drive.entries.slice(0, 4) }, { batchSize: 3 })
+  assert.equal(partial.written, 4)
   const first = await writeV13Drive(exportStack, store7, keyPair, drive, { batchSize: 3 })
-  assert.deepEqual({ files: first.files, written: first.written, alreadyDone: first.alreadyDone }, { files: files.size + 1, written: files.size + 1, alreadyDone: false })
+  assert.deepEqual({ files: first.files, written: first.written, alreadyDone: first.alreadyDone }, { files: files.size + 1, written: files.size + 1 - 4, alreadyDone: false })
   const second = await writeV13Drive(exportStack, store7, keyPair, drive)
   assert.deepEqual({ written: second.written, alreadyDone: second.alreadyDone }, { written: 0, alreadyDone: true })
   const altered: V10Drive = { ...drive, entries: drive.entries.map(e => e.path === '/hello.txt' ? { ...e, executable: true } : e) }
@@ -201,4 +204,49 @@ test('a Hyperdrive v10 drive converts to a Hyperdrive 13 drive opened, written a
   await reader7.close()
   await store7.close()
   assert.equal(path.isAbsolute(a.dir), true)
+})
+
+test('a v10 drive without files converts to an empty Hyperdrive 13 drive that names the old content core', { timeout: 60_000 }, async t => {
+  const v5 = await tmpdir('corestore-ts-drives-v5-')
+  const a = await tmpdir('corestore-ts-drives-a-')
+  t.after(async () => { await Promise.all([v5.cleanup(), a.cleanup()]) })
+  const store5 = new Corestore5(v5.dir)
+  await call(cb => store5.ready(cb))
+  const drive10 = new Hyperdrive10(store5)
+  await call(cb => drive10.ready(cb))
+  await call(cb => drive10.mkdir('/only-a-folder', cb))
+  const drive = await readV10Drive(exportStack, drive10.metadata)
+  assert.ok(drive !== null)
+  assert.deepEqual(drive.entries, [])
+  const store7 = new exportStack.Corestore(a.dir)
+  const content5 = store5.get({ key: drive.contentKey })
+  await call(cb => content5.ready(cb))
+  await copyCore(content5, store7)
+  const keyPair = { publicKey: drive10.key, secretKey: drive10.metadata.secretKey as Buffer }
+  assert.deepEqual(await writeV13Drive(exportStack, store7, keyPair, drive), { files: 0, written: 0, alreadyDone: false, skipped: [] })
+  assert.equal((await writeV13Drive(exportStack, store7, keyPair, drive)).alreadyDone, true)
+  await call(cb => drive10.close(cb))
+  await call(cb => store5.close(cb))
+
+  const drive13 = new Hyperdrive13(store7, keyPair.publicKey) as Drive13 & { contentKey: Buffer }
+  await drive13.ready()
+  await drive13.put('/first.txt', Buffer.from('first'))
+  assert.ok(drive13.contentKey.equals(drive.contentKey), 'the old content core holds the new file')
+  assert.equal((await drive13.get('/first.txt'))?.toString(), 'first')
+  await drive13.close()
+  await store7.close()
+})
+
+test('a core that is not a v10 drive reads as null', { timeout: 30_000 }, async t => {
+  const v5 = await tmpdir('corestore-ts-drives-v5-')
+  t.after(() => v5.cleanup())
+  const store5 = new Corestore5(v5.dir) as Store5 & { default (): Feed5 & { append (data: Buffer, cb: Cb): void } }
+  await call(cb => store5.ready(cb))
+  const core = store5.default()
+  await call(cb => core.ready(cb))
+  assert.equal(await readV10Drive(exportStack, core), null, 'an empty core')
+  await call(cb => core.append(Buffer.from('not a header'), cb))
+  assert.equal(await readV10Drive(exportStack, core), null, 'raw data')
+  assert.equal(core.length, 1, 'nothing was appended')
+  await call(cb => store5.close(cb))
 })
