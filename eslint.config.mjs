@@ -13,6 +13,8 @@ import neostandard from 'neostandard'
  *   legacy/ → root, core, view, keys: it wraps the root and is never imported by it
  *   hypercore9/ → storage's file formats and helpers, keys, errors, log; never the store's modules
  *   storage/ → keys, errors; no network, no hypercore, no store
+ *   export/ → storage, hypercore9 (its face), keys, errors; never the store's modules. Only it
+ *     loads the companion package (corestore-ts-export), and only the entry loads it, on first use
  *   cache, pending names, errors, promises, log: leaves
  * hypercore and hypercore-protocol load only in lib/hypercore9/load.ts, after its fixes.
  */
@@ -106,6 +108,12 @@ export default [
     packages: NETWORK_PACKAGES,
     why: 'storage knows no network, no hypercore and no store'
   }),
+  layer(['lib/export/**/*.ts'], {
+    modules: [...STORE, ...ROOM.root, ...ROOM.cache, ...ROOM.core, ...ROOM.replication, ...ROOM.serving, ...ROOM.exclusive, ...ROOM.legacy, ...ROOM.swarm, ...ROOM.hypercore9Inside],
+    packages: NETWORK_PACKAGES,
+    why: 'the export reads a folder and writes another: storage, the hypercore9 face, keys and errors, nothing of a running store'
+  }),
+  { files: ['lib/export/stack.ts'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   { files: ['lib/hypercore9/load.ts'], rules: { '@typescript-eslint/no-restricted-imports': 'off' } },
   { files: ['lib/**/*.ts', 'bin/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts'], ignores: ['lib/hypercore9/**'], rules: NO_UNDERSCORE_MEMBERS },
   {

@@ -60,6 +60,7 @@ export type ErrorCode =
   | 'EXPORT_DESTINATION_IS_A_STORE'
   | 'EXPORT_WRITE_FAILED'
   | 'EXPORT_CONFLICT'
+  | 'DRIVE_READ_FAILED'
 
 // Errors that must also be `instanceof TypeError` (as corestore@5 callers may test) are TypeErrors
 // underneath; this set lets `instanceof CorestoreError` recognise them as well.

@@ -286,3 +286,64 @@ test('export on a full disk stops with EXPORT_WRITE_FAILED, keeps what it finish
     assert.deepEqual(result[keyHex], [blocks.length, true, blocks.at(-1)], `core ${keyHex} complete after the resume`)
   }
 })
+
+test('export --drives: Hyperdrive 13 reads a Hyperdrive v10 drive by its old key, and so does a peer that knows only the key', TIMEOUT, async () => {
+  type Cb = (err: Error | null) => void
+  interface Drive10 { key: Buffer, ready (cb: Cb): void, close (cb: Cb): void, writeFile (name: string, data: Buffer | string, opts: Record<string, unknown>, cb: Cb): void, symlink (target: string, name: string, cb: Cb): void }
+  interface Drive13 { ready (): Promise<void>, close (): Promise<void>, get (name: string): Promise<Buffer | null>, entry (name: string): Promise<{ value: { executable: boolean, linkname: string | null } } | null>, core: { update (opts: Record<string, unknown>): Promise<boolean> } }
+  const Hyperdrive10 = require('hyperdrive') as new (store: Store) => Drive10
+  const Hyperdrive13 = require('hyperdrive13') as new (store: Store7, key: Buffer) => Drive13
+  const call = (fn: (cb: Cb) => void): Promise<void> => new Promise((resolve, reject) => fn(err => err ? reject(err) : resolve()))
+
+  const dir = tmpDir()
+  const folder = path.join(dir, 'source')
+  const store = CORESTORE_5.create(folder)
+  await store.ready()
+  const drive = new Hyperdrive10(store)
+  await call(cb => drive.ready(cb))
+  const files = new Map<string, Buffer>([
+    ['/readme.md', Buffer.from('# hello')],
+    ['/src/lib/deep.js', Buffer.from('module.exports = 1')],
+    ['/bin/tool', Buffer.from('#!/bin/sh\n')],
+    ['/empty', Buffer.alloc(0)],
+    ['/large.bin', crypto.randomBytes(5 * 1024 * 1024)]
+  ])
+  for (const [name, data] of files) await call(cb => drive.writeFile(name, data, name === '/bin/tool' ? { mode: 0o755 } : {}, cb))
+  for (const version of ['1', '2', '3']) await call(cb => drive.writeFile('/changing.txt', `version ${version}`, {}, cb))
+  files.set('/changing.txt', Buffer.from('version 3'))
+  await call(cb => drive.symlink('/readme.md', '/link', cb))
+  const key = drive.key
+  await call(cb => drive.close(cb))
+  await close(store)
+
+  const destination = path.join(dir, 'exported')
+  const run = childProcess.spawnSync(process.execPath, [CLI, 'export', folder, destination, '--drives', '--json'], { encoding: 'utf8', timeout: 100_000 })
+  assert.equal(run.status, 0, run.stderr)
+  const report = JSON.parse(run.stdout) as Corestore.ExportReport
+  assert.equal(report.drives.length, 1)
+  assert.equal(report.drives[0]?.key, key.toString('hex'))
+  assert.equal(report.drives[0]?.files, files.size + 1)
+  assert.match(run.stderr, /verifying: .*writing: /s, 'progress on stderr')
+
+  const seeder = new Corestore7(destination)
+  const reader = new Corestore7(path.join(dir, 'reader'))
+  try {
+    const drive13 = new Hyperdrive13(seeder, key)
+    await drive13.ready()
+    for (const [name, data] of files) assert.ok((await drive13.get(name))?.equals(data), `${name} reads byte-equal`)
+    assert.equal((await drive13.entry('/bin/tool'))?.value.executable, true)
+    assert.equal((await drive13.entry('/link'))?.value.linkname, '/readme.md')
+
+    const a = seeder.replicate(true)
+    const b = reader.replicate(false)
+    a.pipe(b).pipe(a)
+    const remote = new Hyperdrive13(reader, key)
+    await remote.ready()
+    await remote.core.update({ wait: true })
+    for (const [name, data] of files) assert.ok((await remote.get(name))?.equals(data), `${name} replicates byte-equal`)
+    await remote.close()
+    await drive13.close()
+  } finally {
+    await Promise.all([seeder.close(), reader.close()])
+  }
+})

@@ -8,25 +8,16 @@
  * optional `corestore-ts-export` package: this module loads none of it.
  */
 import path = require('path')
+import { CorestoreError } from '../errors'
 
-/** Every code this module throws with. */
-export type DriveExportErrorCode =
-  /** The key pair given for the metadata core is not the drive's. */
-  | 'KEY_MISMATCH'
-  /** The target core holds something other than (a part of) this drive's conversion. */
-  | 'EXPORT_CONFLICT'
-  /** The v10 metadata core could not be read to the end (a block missing or undecodable). */
-  | 'DRIVE_READ_FAILED'
-  /** An argument is not what the function expects. */
-  | 'INVALID_ARGUMENT'
+/** Every code this module throws with (listed with the others in lib/errors.ts). */
+export type DriveExportErrorCode = 'KEY_MISMATCH' | 'EXPORT_CONFLICT' | 'DRIVE_READ_FAILED' | 'INVALID_ARGUMENT'
 
-export class DriveExportError extends Error {
-  readonly code: DriveExportErrorCode
-
+/** A `CorestoreError` with one of this module's codes. */
+export class DriveExportError extends CorestoreError {
   constructor (code: DriveExportErrorCode, message: string, opts?: { cause?: unknown }) {
-    super(message, opts)
-    this.name = 'DriveExportError'
-    this.code = code
+    super(code, message)
+    if (opts?.cause !== undefined) Object.assign(this, { cause: opts.cause })
   }
 }
 

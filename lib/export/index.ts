@@ -11,8 +11,7 @@
 // skips what the manifest records (and the new store confirms), and finishes a core it left halfway.
 import fs = require('fs')
 import path = require('path')
-import { EXPORT_CONFLICT, EXPORT_DESTINATION_IS_A_STORE, EXPORT_DESTINATION_NOT_EMPTY, EXPORT_WRITE_FAILED, INVALID_OPTIONS, KEY_MISMATCH } from '../errors'
-import type { CorestoreError } from '../errors'
+import { CorestoreError, EXPORT_CONFLICT, EXPORT_DESTINATION_IS_A_STORE, EXPORT_DESTINATION_NOT_EMPTY, EXPORT_WRITE_FAILED, INVALID_OPTIONS, KEY_MISMATCH } from '../errors'
 import { deriveKeyPair, deriveSecret, discoveryKey, publicKeyOf, SECRET_KEY_BYTES, toHex } from '../keys'
 import type { KeyPair } from '../keys'
 import { readFilePrefix } from '../storage/files'
@@ -20,8 +19,12 @@ import { inspectStoreFolder } from '../storage/inspect'
 import type { StoredCore } from '../storage/inspect'
 import { coreRoot, MASTER_KEY_FILE } from '../storage/layout'
 import { readStoredMasterKey } from '../storage/master-key'
+import { Feed } from '../hypercore9'
+import { readV10Drive, writeV13Drive } from './drives'
+import type { ExportStack as DriveStack, V10Drive, V10Feed } from './drives'
+import { overlayStorage } from './overlay-storage'
 import { loadExportStack } from './stack'
-import type { Core7, ExportStack, Store7 } from './stack'
+import type { ExportStack, Store7 } from './stack'
 import { readVerified, sourceShape } from './v9-source'
 
 export const MANIFEST_FILE = 'corestore-ts-export.json'
@@ -104,6 +107,7 @@ interface Manifest {
   sourceFolder: string
   complete: boolean
   cores: Record<string, { blocks: number }>
+  drives?: Record<string, { files: number }>
 }
 
 /** A writable core to copy. */
@@ -113,6 +117,8 @@ interface Planned {
   keyPair: KeyPair
   blocks: number
   bytes: number
+  /** With `drives`: the Hyperdrive v10 drive whose metadata core this is (converted, not copied). */
+  drive: V10Drive | null
 }
 
 /**
@@ -164,8 +170,9 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
     if (shape.firstHole !== null) {
       report.partial.push({ ...entry, length: shape.length, copiedBlocks: blocks, why: blocks === 0 ? 'block 0 was never stored (or was cleared): nothing to copy' : `block ${blocks} was never stored (or was cleared): blocks 0 to ${blocks - 1} are copied, the ${shape.length - blocks} after them are not` })
     }
-    planned.push({ stored, folder, keyPair, blocks, bytes: shape.firstHole === null ? stored.byteLength ?? 0 : 0 })
+    planned.push({ stored, folder, keyPair, blocks, bytes: shape.firstHole === null ? stored.byteLength ?? 0 : 0, drive: null })
   }
+  if (opts.drives === true) await findDrives(stack, planned, report)
 
   // Verify everything before writing anything.
   const verifying = progressOf('verify', planned, opts.onprogress)
@@ -178,14 +185,16 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
   await fs.promises.mkdir(destination, { recursive: true })
   const manifest: Manifest = previous ?? { format: MANIFEST_FORMAT, tool: 'corestore-ts', source: sourceId, sourceFolder: source, complete: false, cores: {} }
   manifest.complete = false
-  await writeManifest(destination, manifest)
 
   let store: Store7 | null = null
   try {
+    // Corestore 7 empties a folder it does not recognise as its own store: the manifest goes in after.
     store = new stack.Corestore(destination)
-    await store.ready()
+    await write(destination, async () => await (store as Store7).ready())
+    await write(destination, async () => await writeManifest(destination, manifest))
     const writing = progressOf('write', planned, opts.onprogress)
     for (const core of planned) {
+      if (core.drive !== null) continue
       const keyHex = toHex(core.stored.publicKey)
       const done = manifest.cores[keyHex]
       const copy = store.get({ key: core.stored.publicKey, keyPair: core.keyPair })
@@ -215,6 +224,16 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
       report.bytes += core.bytes
       writing.coreDone()
     }
+    for (const core of planned) {
+      if (core.drive === null) continue
+      const drive = core.drive
+      const written = await write(destination, async () => await writeV13Drive(stack as unknown as DriveStack, store as unknown as Parameters<typeof writeV13Drive>[1], core.keyPair, drive))
+      ;(manifest.drives ??= {})[toHex(core.stored.publicKey)] = { files: written.files }
+      await write(destination, async () => await writeManifest(destination, manifest))
+      report.cores.push(exported(core, 'drive'))
+      report.drives.push({ key: toHex(drive.metadataKey), contentKey: toHex(drive.contentKey), files: written.files, skipped: written.skipped.map(entry => ({ path: entry.path, why: SKIPPED[entry.why] ?? entry.why })), history: Math.max(0, drive.history - 1) })
+      writing.coreDone()
+    }
     manifest.complete = true
     await write(destination, async () => await writeManifest(destination, manifest))
   } finally {
@@ -222,6 +241,40 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
   }
   report.elapsedMs = Date.now() - started
   return report
+}
+
+const SKIPPED: Record<string, string> = {
+  mount: 'a mount: mounts do not carry over (export the mounted drive, and mount it again in Hyperdrive 13)',
+  'below-mount': 'below a mount: it belongs to the mounted drive',
+  hidden: 'a hidden record (such as a tag): tags and checkouts do not carry over',
+  'unsupported-type': 'neither a file nor a symlink',
+  undecodable: 'its stat does not decode',
+  'invalid-path': 'its path is not one Hyperdrive 13 takes'
+}
+
+/**
+ * Marks the planned cores that are Hyperdrive v10 metadata cores whose content core is exported too:
+ * they are converted (writeV13Drive) instead of copied. A drive whose content core does not carry
+ * over is copied as a plain core, and the report says why.
+ */
+async function findDrives (stack: ExportStack, planned: Planned[], report: ExportReport): Promise<void> {
+  const exportedKeys = new Set(planned.map(core => toHex(core.stored.publicKey)))
+  for (const core of planned) {
+    if (core.blocks === 0) continue
+    const feed = new Feed(overlayStorage(core.folder), core.stored.publicKey, { createIfMissing: false, sparse: true }) as unknown as V10Feed & { close (cb: (err: Error | null) => void): void }
+    try {
+      const drive = await readV10Drive(stack as unknown as DriveStack, feed)
+      if (drive === null) continue
+      if (drive.history > core.blocks) throw EXPORT_CONFLICT(toHex(core.stored.publicKey), 'the drive reads past the blocks the export verified')
+      if (!exportedKeys.has(toHex(drive.contentKey))) {
+        report.partial.push({ key: toHex(core.stored.publicKey), discoveryKey: toHex(core.stored.discoveryKey), length: core.blocks, copiedBlocks: core.blocks, why: `a Hyperdrive v10 drive whose content core ${toHex(drive.contentKey)} is not exported (the folder cannot sign for it): copied as a plain core, not converted` })
+        continue
+      }
+      core.drive = drive
+    } finally {
+      await new Promise<void>(resolve => feed.close(() => resolve()))
+    }
+  }
 }
 
 function exported (core: Planned, status: ExportedCore['status']): ExportedCore {
@@ -301,7 +354,7 @@ async function write<T> (destination: string, work: () => Promise<T>): Promise<T
   try {
     return await work()
   } catch (err) {
-    if ((err as CorestoreError).code?.startsWith('EXPORT_') === true) throw err
+    if (err instanceof CorestoreError) throw err
     throw EXPORT_WRITE_FAILED(destination, err as Error)
   }
 }
@@ -349,4 +402,3 @@ function progressOf (phase: ExportProgress['phase'], planned: Planned[], onprogr
     }
   }
 }
-

@@ -37,7 +37,6 @@ export interface ExportStack {
 /** Loads the companion package, or says what to install. */
 export function loadExportStack (): ExportStack {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(STACK_PACKAGE) as ExportStack
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !String((err as Error).message).includes(STACK_PACKAGE)) throw err
