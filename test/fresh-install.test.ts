@@ -144,6 +144,28 @@ test('a project that installs only corestore-ts replicates between two of its st
   await assertReplicates(t, dir)
 })
 
+test('a project that installs only corestore-ts gets no RocksDB and no Corestore 7; its export names the package to install', { timeout: INSTALL_TIMEOUT }, async t => {
+  if (await prepare(t) === null) return
+  const dir = await plainProject()
+  for (const name of ['rocksdb-native', 'corestore-ts-export', 'hyperbee']) {
+    assert.equal(fs.existsSync(path.join(dir, 'node_modules', name)), false, `${name} is not installed`)
+  }
+  const script = await writeScript(dir, 'export.js', `'use strict'
+const Corestore = require('corestore-ts')
+const fs = require('fs')
+fs.mkdirSync('src', { recursive: true })
+const store = new Corestore('src')
+store.ready().then(() => store.close()).then(() => Corestore.exportStore('src', 'out')).then(
+  () => console.log(JSON.stringify({ ok: true })),
+  err => console.log(JSON.stringify({ code: err.code, message: err.message, out: fs.existsSync('out') })))
+`)
+  const result = await run(process.execPath, [script], { cwd: dir, timeout: 60_000 })
+  const outcome = lastJsonLine(result.stdout) as { code?: string, message?: string, out?: boolean }
+  assert.equal(outcome.code, 'DEPENDENCY_MISSING', explain('the export without its package', result))
+  assert.match(outcome.message ?? '', /npm install corestore-ts-export/)
+  assert.equal(outcome.out, false, 'nothing written')
+})
+
 test('a project that had hypercore-protocol@8 before corestore-ts resolves noise-protocol@3.0.2, whose handshake fails', { timeout: INSTALL_TIMEOUT }, async t => {
   if (await prepare(t) === null) return
   const dir = await protocolFirstProject()
