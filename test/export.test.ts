@@ -347,3 +347,48 @@ test('export --drives: Hyperdrive 13 reads a Hyperdrive v10 drive by its old key
     await Promise.all([seeder.close(), reader.close()])
   }
 })
+
+test('the export and its stack load only when exportStore is called', TIMEOUT, async () => {
+  const dir = tmpDir()
+  const { folder } = await sourceFolder(dir, 5)
+  const script = `
+    const Corestore = require(${JSON.stringify(path.resolve(__dirname, '..', 'lib'))})
+    const loaded = () => Object.keys(require.cache).filter(f => /[/]lib[/]export[/]|corestore-ts-export|rocksdb-native|hyperbee/.test(f)).length
+    const store = new Corestore(${JSON.stringify(path.join(dir, 'used'))})
+    const core = store.get({ name: 'a' })
+    core.ready().then(() => core.append('x')).then(() => store.close()).then(() => {
+      const before = loaded()
+      return Corestore.exportStore(${JSON.stringify(folder)}, ${JSON.stringify(path.join(dir, 'exported'))}).then(() => console.log(JSON.stringify([before, loaded()])))
+    })
+  `
+  const run = childProcess.spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 100_000 })
+  assert.equal(run.status, 0, run.stderr)
+  const [before, after] = JSON.parse(run.stdout) as [number, number]
+  assert.equal(before, 0, 'a store that never exports loads none of it')
+  assert.ok(after >= 5, `the export, Corestore 7 and RocksDB loaded afterwards (${after} files)`)
+})
+
+test('export reads a folder that a running corestore-ts store in another process holds, and says so', TIMEOUT, async () => {
+  const dir = tmpDir()
+  const { folder, writable } = await sourceFolder(dir, 20)
+  const holder = childProcess.spawn(process.execPath, ['-e', `
+    const Corestore = require(${JSON.stringify(path.resolve(__dirname, '..', 'lib'))})
+    const store = new Corestore(${JSON.stringify(folder)})
+    store.ready().then(() => { console.log('held'); process.stdin.on('end', () => store.close()); process.stdin.resume() })
+  `], { stdio: ['pipe', 'pipe', 'inherit'] })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('held')) resolve() })
+      holder.once('exit', code => reject(new Error(`the holder exited with ${String(code)}`)))
+    })
+    const before = snapshot(folder)
+    const report = await Corestore.exportStore(folder, path.join(dir, 'exported'))
+    assert.equal(report.sourceInUse, true, 'the report says a store held the folder')
+    assert.equal(report.cores.length, writable.size)
+    assert.deepEqual(snapshot(folder), before, 'nothing changed under the running store')
+  } finally {
+    const exited = new Promise(resolve => holder.once('exit', resolve))
+    holder.stdin.end()
+    await exited
+  }
+})
