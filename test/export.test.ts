@@ -22,6 +22,7 @@ interface Core7 {
   ready (): Promise<void>
   get (index: number): Promise<Buffer>
   append (block: Buffer): Promise<unknown>
+  truncate (length: number): Promise<void>
   close (): Promise<void>
 }
 interface Store7 {
@@ -391,4 +392,25 @@ test('export reads a folder that a running corestore-ts store in another process
     holder.stdin.end()
     await exited
   }
+})
+
+test('export checks what the new store holds: a core changed there since the last run is a conflict, not skipped', TIMEOUT, async () => {
+  const dir = tmpDir()
+  const { folder, writable } = await sourceFolder(dir, 30)
+  const destination = path.join(dir, 'exported')
+  await Corestore.exportStore(folder, destination)
+  const [keyHex, blocks] = [...writable][0] as [string, string[]]
+
+  // The same length, other blocks: rewritten with the owner's key pair in the new store.
+  const store = new Corestore7(destination)
+  await store.ready()
+  const core = store.get({ key: Buffer.from(keyHex, 'hex') })
+  await core.ready()
+  await core.truncate(blocks.length - 1)
+  await core.append(Buffer.from('not the source block'))
+  assert.equal(core.length, blocks.length)
+  await core.close()
+  await store.close()
+
+  await expectCode(Corestore.exportStore(folder, destination), 'EXPORT_CONFLICT', new RegExp(keyHex))
 })

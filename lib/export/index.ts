@@ -24,7 +24,8 @@ import { readV10Drive, writeV13Drive } from './drives'
 import type { ExportStack as DriveStack, V10Drive, V10Feed } from './drives'
 import { overlayStorage } from './overlay-storage'
 import { loadExportStack } from './stack'
-import type { ExportStack, Store7 } from './stack'
+import type { Core7, ExportStack, Store7 } from './stack'
+import { TreeHash11 } from './tree11'
 import { readVerified, sourceShape } from './v9-source'
 
 export const MANIFEST_FILE = 'corestore-ts-export.json'
@@ -119,6 +120,8 @@ interface Planned {
   bytes: number
   /** With `drives`: the Hyperdrive v10 drive whose metadata core this is (converted, not copied). */
   drive: V10Drive | null
+  /** Hypercore 11's tree hash of the blocks, from the verify pass: what the new store must hold. */
+  treeHash: Buffer | null
 }
 
 /**
@@ -170,15 +173,20 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
     if (shape.firstHole !== null) {
       report.partial.push({ ...entry, length: shape.length, copiedBlocks: blocks, why: blocks === 0 ? 'block 0 was never stored (or was cleared): nothing to copy' : `block ${blocks} was never stored (or was cleared): blocks 0 to ${blocks - 1} are copied, the ${shape.length - blocks} after them are not` })
     }
-    planned.push({ stored, folder, keyPair, blocks, bytes: shape.firstHole === null ? stored.byteLength ?? 0 : 0, drive: null })
+    planned.push({ stored, folder, keyPair, blocks, bytes: shape.firstHole === null ? stored.byteLength ?? 0 : 0, drive: null, treeHash: null })
   }
   if (opts.drives === true) await findDrives(stack, planned, report)
 
   // Verify everything before writing anything.
   const verifying = progressOf('verify', planned, opts.onprogress)
   for (const core of planned) {
-    const read = await readVerified(core.folder, core.stored.publicKey, core.blocks, async batch => verifying.blocks(batch))
+    const tree = new TreeHash11(stack.hypercoreCrypto)
+    const read = await readVerified(core.folder, core.stored.publicKey, core.blocks, async batch => {
+      for (const block of batch) tree.add(block)
+      verifying.blocks(batch)
+    })
     core.bytes = read.bytes
+    core.treeHash = tree.hash()
     verifying.coreDone()
   }
 
@@ -204,16 +212,28 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
         if (copy.length > core.blocks) throw EXPORT_CONFLICT(keyHex, `it holds ${copy.length} blocks, the source ${core.blocks}`)
         const resumeAt = copy.length
         if (done !== undefined && done.blocks === core.blocks && resumeAt === core.blocks) {
+          await checkTreeHash(copy, core, keyHex, 'an earlier run of this export wrote other blocks')
           report.cores.push(exported(core, 'already-exported'))
           writing.skip(core)
           continue
         }
+        // What an earlier run wrote must be the start of these blocks: its tree hash is checked once
+        // the blocks read reach its length, before one is appended.
+        const tree = new TreeHash11(stack.hypercoreCrypto)
+        const checkPrefix = async (): Promise<void> => {
+          if (!(await copy.treeHash(resumeAt)).equals(tree.hash())) throw EXPORT_CONFLICT(keyHex, `its first ${resumeAt} blocks are not the source's`)
+        }
         await readVerified(core.folder, core.stored.publicKey, core.blocks, async (batch, first) => {
+          for (let i = 0; i < batch.length; i++) {
+            tree.add(batch[i] as Buffer)
+            if (first + i + 1 === resumeAt) await checkPrefix()
+          }
           const fresh = first + batch.length <= resumeAt ? [] : batch.slice(Math.max(0, resumeAt - first))
           if (fresh.length > 0) await write(destination, async () => await copy.append(fresh))
           writing.blocks(batch)
         })
         if (copy.length !== core.blocks) throw EXPORT_CONFLICT(keyHex, `it holds ${copy.length} blocks after the copy, expected ${core.blocks}`)
+        await checkTreeHash(copy, core, keyHex, 'the new store does not hold the blocks that were read')
       } finally {
         await copy.close()
       }
@@ -275,6 +295,12 @@ async function findDrives (stack: ExportStack, planned: Planned[], report: Expor
       await new Promise<void>(resolve => feed.close(() => resolve()))
     }
   }
+}
+
+/** The new store's tree hash of the core equals the one the source's blocks give. */
+async function checkTreeHash (copy: Core7, core: Planned, keyHex: string, why: string): Promise<void> {
+  if (core.blocks === 0) return
+  if (core.treeHash === null || !(await copy.treeHash(core.blocks)).equals(core.treeHash)) throw EXPORT_CONFLICT(keyHex, why)
 }
 
 function exported (core: Planned, status: ExportedCore['status']): ExportedCore {

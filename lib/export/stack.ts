@@ -15,6 +15,8 @@ export interface Core7 {
   ready (): Promise<void>
   append (blocks: Buffer[]): Promise<unknown>
   get (index: number): Promise<Buffer | null>
+  /** The Merkle tree hash of the first `length` blocks (default: all). */
+  treeHash (length?: number): Promise<Buffer>
   close (): Promise<void>
 }
 
@@ -31,7 +33,8 @@ export interface ExportStack {
   SubEncoder: new (prefix?: string, encoding?: string) => unknown
   hypertrie: (...args: unknown[]) => unknown
   hyperdriveSchemas: { Stat: { decode: (buf: Buffer) => Record<string, unknown> } }
-  versions: { corestore: string, hypercore: string, hyperbee: string }
+  hypercoreCrypto: import('./tree11').Crypto11
+  versions: { corestore: string, hypercore: string, hyperbee: string, hypercoreCrypto: string }
 }
 
 /** Loads the companion package, or says what to install. */

@@ -15,12 +15,15 @@ function versionOf (name, from) {
 module.exports = {
   Corestore: require('corestore'),
   Hyperbee: require('hyperbee'),
+  // Hypercore 11's hashes (lengths little-endian), to check what the new store holds.
+  hypercoreCrypto: require('hypercore-crypto'),
   SubEncoder: require('sub-encoder'),
   hypertrie: require('hypertrie'),
   hyperdriveSchemas: require('hyperdrive-schemas'),
   versions: {
     corestore: versionOf('corestore'),
     hypercore: versionOf('hypercore', 'corestore'),
-    hyperbee: versionOf('hyperbee')
+    hyperbee: versionOf('hyperbee'),
+    hypercoreCrypto: versionOf('hypercore-crypto')
   }
 }
