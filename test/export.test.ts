@@ -247,6 +247,15 @@ test('export refuses bad input with a code and writes nothing', TIMEOUT, async (
   fs.writeFileSync(data, bytes)
   await expectCode(Corestore.exportStore(corrupt, path.join(dir, 'out-3')), 'EXPORT_CORRUPT_CORE', /block 7 does not match/)
   assert.equal(fs.existsSync(path.join(dir, 'out-3')), false, 'nothing written')
+
+  // A signature in the middle that does not verify (the block's data is fine).
+  fs.writeFileSync(data, fs.readFileSync(path.join(folder, dk.slice(0, 2), dk.slice(2, 4), dk, 'data')))
+  const signatures = path.join(corrupt, dk.slice(0, 2), dk.slice(2, 4), dk, 'signatures')
+  const sigs = fs.readFileSync(signatures)
+  sigs[32 + 64 * 5 + 10] = sigs[32 + 64 * 5 + 10] as number ^ 0x01
+  fs.writeFileSync(signatures, sigs)
+  await expectCode(Corestore.exportStore(corrupt, path.join(dir, 'out-4')), 'EXPORT_CORRUPT_CORE', /signature of block 5 does not verify/)
+  assert.equal(fs.existsSync(path.join(dir, 'out-4')), false, 'nothing written')
 })
 
 test('export on a full disk stops with EXPORT_WRITE_FAILED, keeps what it finished, and a second run completes it', { ...TIMEOUT, skip: process.getuid?.() !== 0 ? 'needs root for a tmpfs in a mount namespace' : false }, async () => {

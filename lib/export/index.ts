@@ -5,8 +5,8 @@
 // cores the folder can sign for carry over; the others are reported, to fetch again from their writer.
 //
 // In order: the source is read (never written: files open O_RDONLY, access times kept) and every
-// block of every core to export is verified against its tree node, and every core against its last
-// signature, before anything is written; then each core is copied in batches, verified again as it
+// block of every core to export is verified against its tree node, and every stored signature over
+// the blocks before it, before anything is written; then each core is copied in batches, verified again as it
 // is read, and recorded in the destination's manifest once complete. A second run of the same export
 // skips what the manifest records (and the new store confirms), and finishes a core it left halfway.
 import fs = require('fs')
@@ -184,7 +184,7 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
     const read = await readVerified(core.folder, core.stored.publicKey, core.blocks, async batch => {
       for (const block of batch) tree.add(block)
       verifying.blocks(batch)
-    })
+    }, { everySignature: true })
     core.bytes = read.bytes
     core.treeHash = tree.hash()
     verifying.coreDone()

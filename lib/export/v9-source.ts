@@ -3,7 +3,8 @@
 // under hypercore@9's rules as it goes: each block against its leaf node in `tree` (BLAKE2b over
 // type 0, the big-endian length and the data), and the whole against the signature of its last
 // block, over the roots the blocks themselves build (type 2, each root's hash, big-endian index and
-// size; then the big-endian length, or without it as the oldest cores signed).
+// size; then the big-endian length, or without it as the oldest cores signed); optionally every
+// stored signature on the way, each over the roots of the blocks up to it.
 import fs = require('fs')
 import path = require('path')
 import flat = require('flat-tree')
@@ -51,12 +52,12 @@ export async function sourceShape (folder: string): Promise<SourceShape> {
 }
 
 /**
- * Reads blocks 0 to `blocks - 1` of the core in `folder`, verifies each, then the signature of
- * the last: `onBatch` gets each batch in order once its blocks are verified (not the signature:
+ * Reads blocks 0 to `blocks - 1` of the core in `folder`, verifies each (and with `everySignature`
+ * each stored signature), then the signature of the last: `onBatch` gets each batch in order once its blocks are verified (not the signature:
  * a caller that writes must wait for this promise before calling the copy done). Throws
  * EXPORT_CORRUPT_CORE naming the block (or the signature) that fails.
  */
-export async function readVerified (folder: string, publicKey: Buffer, blocks: number, onBatch?: (batch: Buffer[], first: number) => Promise<void>): Promise<SourceRead> {
+export async function readVerified (folder: string, publicKey: Buffer, blocks: number, onBatch?: (batch: Buffer[], first: number) => Promise<void>, opts: { everySignature?: boolean } = {}): Promise<SourceRead> {
   const keyHex = publicKey.toString('hex')
   const corrupt = (what: string): Error => EXPORT_CORRUPT_CORE(keyHex, folder, what)
   if (blocks === 0) return { blocks: 0, bytes: 0 }
@@ -74,6 +75,7 @@ export async function readVerified (folder: string, publicKey: Buffer, blocks: n
       let size = 0
       while (take < leaves.length && (take === 0 || size + (leaves[take] as Node).size <= BATCH_BYTES)) size += (leaves[take++] as Node).size
       const bytes = await readRange(data, offset, size, first, corrupt)
+      const signed = opts.everySignature === true ? await readSignatures(signatures, first, take) : null
       const batch: Buffer[] = []
       let at = 0
       for (let i = 0; i < take; i++) {
@@ -82,6 +84,13 @@ export async function readVerified (folder: string, publicKey: Buffer, blocks: n
         at += leaf.size
         if (!leafHash(block).equals(leaf.hash)) throw corrupt(`block ${first + i} does not match its tree node (its data was changed or lost)`)
         addLeaf(roots, leaf)
+        // hypercore@9 stores a signature at the last block of each append (and a downloader where a
+        // peer sent one): a blank one is no fault, one that does not verify is. The last is checked
+        // below, and must be there.
+        const signature = signed?.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES)
+        if (signature !== undefined && signature.length === SIGNATURE_BYTES && !signature.every(byte => byte === 0) && !verifiesRoots(roots, first + i + 1, signature, publicKey)) {
+          throw corrupt(`the signature of block ${first + i} does not verify the blocks before it under this key`)
+        }
         batch.push(block)
       }
       if (onBatch !== undefined) await onBatch(batch, first)
@@ -96,6 +105,13 @@ export async function readVerified (folder: string, publicKey: Buffer, blocks: n
   } finally {
     await Promise.all([tree, data, signatures].map(async handle => await handle?.close()))
   }
+}
+
+/** The stored signatures of blocks first to first + count - 1 (shorter when the file ends). */
+async function readSignatures (signatures: fs.promises.FileHandle, first: number, count: number): Promise<Buffer> {
+  const out = Buffer.alloc(count * SIGNATURE_BYTES)
+  const { bytesRead } = await signatures.read(out, 0, out.length, HEADER_BYTES + SIGNATURE_BYTES * first)
+  return out.subarray(0, bytesRead)
 }
 
 async function readLeaves (tree: fs.promises.FileHandle, first: number, count: number, corrupt: (what: string) => Error): Promise<Node[]> {
