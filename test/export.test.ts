@@ -423,3 +423,47 @@ test('export checks what the new store holds: a core changed there since the las
 
   await expectCode(Corestore.exportStore(folder, destination), 'EXPORT_CONFLICT', new RegExp(keyHex))
 })
+
+test('export --drives: files whose content blocks were never stored are reported, the others read', TIMEOUT, async () => {
+  type Cb<T = void> = (err: Error | null, value?: T) => void
+  interface Content { length: number, clear (start: number, end: number, cb: Cb): void }
+  interface Drive10 { key: Buffer, ready (cb: Cb): void, close (cb: Cb): void, writeFile (name: string, data: Buffer | string, opts: Record<string, unknown>, cb: Cb): void, getContent (cb: Cb<Content>): void }
+  interface Drive13 { ready (): Promise<void>, close (): Promise<void>, get (name: string): Promise<Buffer | null>, entry (name: string): Promise<unknown> }
+  const Hyperdrive10 = require('hyperdrive') as new (store: Store) => Drive10
+  const Hyperdrive13 = require('hyperdrive13') as new (store: Store7, key: Buffer) => Drive13
+  const call = <T = void>(fn: (cb: Cb<T>) => void): Promise<T> => new Promise((resolve, reject) => fn((err, value) => err ? reject(err) : resolve(value as T)))
+
+  const dir = tmpDir()
+  const folder = path.join(dir, 'source')
+  const store = CORESTORE_5.create(folder)
+  await store.ready()
+  const drive = new Hyperdrive10(store)
+  await call(cb => drive.ready(cb))
+  await call(cb => drive.writeFile('/first.txt', 'first', {}, cb))
+  await call(cb => drive.writeFile('/second.txt', 'second', {}, cb))
+  await call(cb => drive.writeFile('/last.bin', crypto.randomBytes(1024 * 1024), {}, cb))
+  const content = await call<Content>(cb => drive.getContent(cb))
+  await call(cb => content.clear(content.length - 1, content.length, cb))
+  const key = drive.key
+  await call(cb => drive.close(cb))
+  await close(store)
+
+  const destination = path.join(dir, 'exported')
+  const report = await Corestore.exportStore(folder, destination, { drives: true })
+  assert.equal(report.drives.length, 1)
+  assert.deepEqual(report.drives[0]?.skipped.map(entry => entry.path), ['/last.bin'])
+  assert.match(report.drives[0]?.skipped[0]?.why ?? '', /never stored/)
+  assert.equal(report.partial.length, 1, 'the content core is reported as copied in part')
+
+  const seven = new Corestore7(destination)
+  try {
+    const drive13 = new Hyperdrive13(seven, key)
+    await drive13.ready()
+    assert.equal((await drive13.get('/first.txt'))?.toString(), 'first')
+    assert.equal((await drive13.get('/second.txt'))?.toString(), 'second')
+    assert.equal(await drive13.entry('/last.bin'), null, 'the file without its blocks is not in the new drive')
+    await drive13.close()
+  } finally {
+    await seven.close()
+  }
+})

@@ -56,6 +56,8 @@ export type SkipReason =
   | 'undecodable'
   /** A key that normalizes to the root or to another entry's path. */
   | 'invalid-path'
+  /** A file whose content blocks the content core never stored (the export copies it up to its first missing block). */
+  | 'content-missing'
 
 export interface SkippedEntry {
   /** The path as the drive showed it (`/mnt`), or the hidden key (`hyperdrive-tags/v1`). */

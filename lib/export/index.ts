@@ -26,7 +26,7 @@ import { overlayStorage } from './overlay-storage'
 import { loadExportStack } from './stack'
 import type { Core7, ExportStack, Store7 } from './stack'
 import { TreeHash11 } from './tree11'
-import { readVerified, sourceShape } from './v9-source'
+import { lastSignedLength, readVerified, sourceShape } from './v9-source'
 
 export const MANIFEST_FILE = 'corestore-ts-export.json'
 const MANIFEST_FORMAT = 1
@@ -169,9 +169,12 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
     }
     const keyPair = await keyPairOf(stored, folder, masterKey)
     const shape = await sourceShape(folder)
-    const blocks = shape.firstHole ?? shape.length
-    if (shape.firstHole !== null) {
-      report.partial.push({ ...entry, length: shape.length, copiedBlocks: blocks, why: blocks === 0 ? 'block 0 was never stored (or was cleared): nothing to copy' : `block ${blocks} was never stored (or was cleared): blocks 0 to ${blocks - 1} are copied, the ${shape.length - blocks} after them are not` })
+    const hole = shape.firstHole
+    // Up to its first missing block, and there up to the last length its owner signed.
+    const blocks = hole === null ? shape.length : await lastSignedLength(folder, hole)
+    if (hole !== null) {
+      const copied = blocks === 0 ? 'nothing before it has a signature to copy it with' : `blocks 0 to ${blocks - 1} are copied${blocks < hole ? ' (the longest signed length before it)' : ''}, the ${shape.length - blocks} after them are not`
+      report.partial.push({ ...entry, length: shape.length, copiedBlocks: blocks, why: `block ${hole} was never stored (or was cleared): ${copied}` })
     }
     planned.push({ stored, folder, keyPair, blocks, bytes: shape.firstHole === null ? stored.byteLength ?? 0 : 0, drive: null, treeHash: null })
   }
@@ -269,7 +272,8 @@ const SKIPPED: Record<string, string> = {
   hidden: 'a hidden record (such as a tag): tags and checkouts do not carry over',
   'unsupported-type': 'neither a file nor a symlink',
   undecodable: 'its stat does not decode',
-  'invalid-path': 'its path is not one Hyperdrive 13 takes'
+  'invalid-path': 'its path is not one Hyperdrive 13 takes',
+  'content-missing': 'its content blocks were never stored here (or were cleared): fetch the file from a peer of the old drive'
 }
 
 /**
@@ -280,7 +284,8 @@ const SKIPPED: Record<string, string> = {
 async function findDrives (stack: ExportStack, planned: Planned[], report: ExportReport): Promise<void> {
   const exportedKeys = new Set(planned.map(core => toHex(core.stored.publicKey)))
   for (const core of planned) {
-    if (core.blocks === 0) continue
+    // A metadata core with blocks never stored cannot be read to its end: it is copied as it is.
+    if (core.blocks === 0 || core.blocks < core.stored.length) continue
     const feed = new Feed(overlayStorage(core.folder), core.stored.publicKey, { createIfMissing: false, sparse: true }) as unknown as V10Feed & { close (cb: (err: Error | null) => void): void }
     try {
       const drive = await readV10Drive(stack as unknown as DriveStack, feed)
@@ -289,6 +294,13 @@ async function findDrives (stack: ExportStack, planned: Planned[], report: Expor
       if (!exportedKeys.has(toHex(drive.contentKey))) {
         report.partial.push({ key: toHex(core.stored.publicKey), discoveryKey: toHex(core.stored.discoveryKey), length: core.blocks, copiedBlocks: core.blocks, why: `a Hyperdrive v10 drive whose content core ${toHex(drive.contentKey)} is not exported (the folder cannot sign for it): copied as a plain core, not converted` })
         continue
+      }
+      // Files whose blocks lie past the content core's first missing block do not carry over.
+      const content = planned.find(other => other.stored.publicKey.equals(drive.contentKey)) as Planned
+      if (content.blocks < content.stored.length) {
+        const missing = drive.entries.filter(entry => entry.blob !== null && entry.blob.blockOffset + entry.blob.blockLength > content.blocks)
+        drive.entries = drive.entries.filter(entry => !missing.includes(entry))
+        drive.skipped.push(...missing.map(entry => ({ path: entry.path, why: 'content-missing' as const })))
       }
       core.drive = drive
     } finally {

@@ -179,6 +179,30 @@ function uint64be (n: number): Buffer {
   return out
 }
 
+/**
+ * The longest length up to `upTo` whose last block has a stored signature (0 when none): a prefix of
+ * a core can be copied only up to a length its owner signed, and hypercore@9 signs once per append.
+ */
+export async function lastSignedLength (folder: string, upTo: number): Promise<number> {
+  if (upTo === 0) return 0
+  const handle = await openFileNoAtime(path.join(folder, 'signatures'))
+  if (handle === null) return 0
+  try {
+    const CHUNK = 1024
+    for (let end = upTo; end > 0; end -= CHUNK) {
+      const start = Math.max(0, end - CHUNK)
+      const bytes = Buffer.alloc((end - start) * SIGNATURE_BYTES)
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, HEADER_BYTES + SIGNATURE_BYTES * start)
+      for (let i = Math.floor(bytesRead / SIGNATURE_BYTES) - 1; i >= 0; i--) {
+        if (!bytes.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES).every(byte => byte === 0)) return start + i + 1
+      }
+    }
+    return 0
+  } finally {
+    await handle.close()
+  }
+}
+
 async function blocksCounted (folder: string): Promise<number> {
   try {
     const { size } = await fs.promises.stat(path.join(folder, 'signatures'))
