@@ -109,11 +109,11 @@ export class StreamRequests {
    * answers again.
    */
   #checkOverdue (): void {
-    const late = this.#window.overdue(this.#now())
-    if (late.length === 0) return
-    const lateIds = new Set(late.map(k => k.slice(0, k.indexOf(':'))))
-    for (const [peer, requests] of this.#peers) {
-      if (!lateIds.has(requests.id) || requests.indexes.size === 0) continue
+    const late = new Set(this.#window.overdue(this.#now()))
+    if (late.size === 0) return
+    // A snapshot: asking other peers below may add peers here, and those are not late.
+    for (const [peer, requests] of [...this.#peers]) {
+      if (![...requests.indexes].some(index => late.has(key(requests.id, index)))) continue
       this.#stalled.add(peer)
       setRequestBudget(peer, STALLED_BUDGET)
       if (requests.feed.peers.length < 2) continue

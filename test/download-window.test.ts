@@ -172,8 +172,12 @@ test('a peer that stops answering loses its window and its requests go to anothe
   const done = copy.download({ start: 0, end: 400 })
   // The mirror holds the first requests; the source joins over a link of its own.
   const toSource = link(a.replicate(false, { live: true }), b.replicate(true, { live: true }), 20)
-  await done
-  clearInterval(alive)
+  try {
+    await done
+  } finally {
+    // A failure (a hang guard firing) must not leave the test file's process held open.
+    clearInterval(alive)
+  }
   assert.deepEqual(await audited(copy), { valid: 400, invalid: 0 })
   assert.equal(copy.peers.includes(stalled), true, 'the mirror is still connected, only silent')
   assert.equal(requestBudget(stalled), 1, 'the silent peer may keep one request in flight until it answers')

@@ -25,7 +25,6 @@ interface ReplicatingPeer {
 /** hypercore@9's Feed, the members request release touches. */
 interface RequestingFeed {
   _reserved: { set (index: number, value: boolean): void }
-  _updatePeers (): void
 }
 
 /** hypercore-protocol@8's channelizer: each channel's handlers are hypercore's Peer. */
@@ -115,14 +114,16 @@ export function setRequestBudget (peer: Peer, requests: number): void {
 /**
  * Takes back every request a peer has in flight, so that other peers may be asked for those blocks
  * (hypercore asks one peer per block); returns their indexes. An answer that comes later anyway is
- * accepted when the block is still wanted, and refused as unrequested when it is not.
+ * accepted when the block is still wanted, and refused as unrequested when it is not. No peer is
+ * asked here: the caller records the release first, then asks the peers it chooses (sendRequests).
+ * Asking every peer at once (hypercore's `_updatePeers`) let the late peer take a block back before
+ * the release was recorded, and the record then lost that request: nothing ever asked for it again.
  */
 export function releaseRequests (peer: Peer): number[] {
   const replicating = peer as unknown as ReplicatingPeer
   const released = replicating.inflightRequests.splice(0).map(request => request.index)
   const feed = replicating.feed as RequestingFeed
   for (const index of released) feed._reserved.set(index, false)
-  if (released.length > 0) feed._updatePeers()
   return released
 }
 
