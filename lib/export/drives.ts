@@ -9,6 +9,7 @@
  */
 import path = require('path')
 import { CorestoreError } from '../errors'
+import type { Core7 as StackCore7, ExportStack as FullExportStack } from './stack'
 
 /** Every code this module throws with (listed with the others in lib/errors.ts). */
 export type DriveExportErrorCode = 'KEY_MISMATCH' | 'EXPORT_CONFLICT' | 'DRIVE_READ_FAILED' | 'INVALID_ARGUMENT'
@@ -138,13 +139,7 @@ interface BeeBatch {
 }
 
 /** The core Corestore 7 hands out, as far as this module uses it. */
-export interface Core7 {
-  readonly key: Buffer | null
-  readonly length: number
-  readonly writable: boolean
-  ready (): Promise<void>
-  close (): Promise<void>
-}
+export type Core7 = Pick<StackCore7, 'key' | 'length' | 'writable' | 'ready' | 'close'>
 
 /** A Corestore 7 as this module uses it. */
 export interface Store7 {
@@ -152,12 +147,7 @@ export interface Store7 {
 }
 
 /** The members of `require('corestore-ts-export')` this module uses. */
-export interface ExportStack {
-  Hyperbee: new (core: Core7, opts: Record<string, unknown>) => unknown
-  SubEncoder: new (prefix: string, encoding: string) => { encode (key: string): Buffer }
-  hypertrie: (storage: null, key: null, opts: Record<string, unknown>) => unknown
-  hyperdriveSchemas: { Stat: { decode (buf: Buffer): unknown } }
-}
+export type ExportStack = Pick<FullExportStack, 'Hyperbee' | 'SubEncoder' | 'hypertrie' | 'hyperdriveSchemas'>
 
 const FILE_TYPE = 0o170000
 const IFREG = 0o100000

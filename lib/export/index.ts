@@ -21,7 +21,7 @@ import { coreRoot, MASTER_KEY_FILE } from '../storage/layout'
 import { readStoredMasterKey } from '../storage/master-key'
 import { Feed } from '../hypercore9'
 import { readV10Drive, writeV13Drive } from './drives'
-import type { ExportStack as DriveStack, V10Drive, V10Feed } from './drives'
+import type { V10Drive, V10Feed } from './drives'
 import { overlayStorage } from './overlay-storage'
 import { loadExportStack } from './stack'
 import type { Core7, ExportStack, Store7 } from './stack'
@@ -250,7 +250,7 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
     for (const core of planned) {
       if (core.drive === null) continue
       const drive = core.drive
-      const written = await write(destination, async () => await writeV13Drive(stack as unknown as DriveStack, store as unknown as Parameters<typeof writeV13Drive>[1], core.keyPair, drive))
+      const written = await write(destination, async () => await writeV13Drive(stack, store as Store7, core.keyPair, drive))
       ;(manifest.drives ??= {})[toHex(core.stored.publicKey)] = { files: written.files }
       await write(destination, async () => await writeManifest(destination, manifest))
       report.cores.push(exported(core, 'drive'))
@@ -288,7 +288,7 @@ async function findDrives (stack: ExportStack, planned: Planned[], report: Expor
     if (core.blocks === 0 || core.blocks < core.stored.length) continue
     const feed = new Feed(overlayStorage(core.folder), core.stored.publicKey, { createIfMissing: false, sparse: true }) as unknown as V10Feed & { close (cb: (err: Error | null) => void): void }
     try {
-      const drive = await readV10Drive(stack as unknown as DriveStack, feed)
+      const drive = await readV10Drive(stack, feed)
       if (drive === null) continue
       if (drive.history > core.blocks) throw EXPORT_CONFLICT(toHex(core.stored.publicKey), 'the drive reads past the blocks the export verified')
       if (!exportedKeys.has(toHex(drive.contentKey))) {

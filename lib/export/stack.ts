@@ -29,10 +29,11 @@ export interface Store7 {
 
 export interface ExportStack {
   Corestore: new (storage: string) => Store7
-  Hyperbee: new (core: Core7, opts?: Record<string, unknown>) => unknown
-  SubEncoder: new (prefix?: string, encoding?: string) => unknown
-  hypertrie: (...args: unknown[]) => unknown
-  hyperdriveSchemas: { Stat: { decode: (buf: Buffer) => Record<string, unknown> } }
+  /** Hyperbee over any Hypercore 11 core (drives.ts says which members of it it uses). */
+  Hyperbee: new (core: unknown, opts: Record<string, unknown>) => unknown
+  SubEncoder: new (prefix: string, encoding: string) => { encode (key: string): Buffer }
+  hypertrie: (storage: null, key: null, opts: Record<string, unknown>) => unknown
+  hyperdriveSchemas: { Stat: { decode (buf: Buffer): unknown } }
   hypercoreCrypto: import('./tree11').Crypto11
   versions: { corestore: string, hypercore: string, hyperbee: string, hypercoreCrypto: string }
 }
