@@ -26,7 +26,7 @@ import { overlayStorage } from './overlay-storage'
 import { loadExportStack } from './stack'
 import type { Core7, ExportStack, Store7 } from './stack'
 import { TreeHash11 } from './tree11'
-import { lastSignedLength, readVerified, sourceShape } from './v9-source'
+import { firstMissingBlock, lastSignedLength, readVerified } from './v9-source'
 
 export const MANIFEST_FILE = 'corestore-ts-export.json'
 const MANIFEST_FORMAT = 1
@@ -168,15 +168,14 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
       continue
     }
     const keyPair = await keyPairOf(stored, folder, masterKey)
-    const shape = await sourceShape(folder)
-    const hole = shape.firstHole
+    const hole = await firstMissingBlock(folder, stored.length)
     // Up to its first missing block, and there up to the last length its owner signed.
-    const blocks = hole === null ? shape.length : await lastSignedLength(folder, hole)
+    const blocks = hole === null ? stored.length : await lastSignedLength(folder, hole)
     if (hole !== null) {
-      const copied = blocks === 0 ? 'nothing before it has a signature to copy it with' : `blocks 0 to ${blocks - 1} are copied${blocks < hole ? ' (the longest signed length before it)' : ''}, the ${shape.length - blocks} after them are not`
-      report.partial.push({ ...entry, length: shape.length, copiedBlocks: blocks, why: `block ${hole} was never stored (or was cleared): ${copied}` })
+      const copied = blocks === 0 ? 'nothing before it has a signature to copy it with' : `blocks 0 to ${blocks - 1} are copied${blocks < hole ? ' (the longest signed length before it)' : ''}, the ${stored.length - blocks} after them are not`
+      report.partial.push({ ...entry, copiedBlocks: blocks, why: `block ${hole} was never stored (or was cleared): ${copied}` })
     }
-    planned.push({ stored, folder, keyPair, blocks, bytes: shape.firstHole === null ? stored.byteLength ?? 0 : 0, drive: null, treeHash: null })
+    planned.push({ stored, folder, keyPair, blocks, bytes: hole === null ? stored.byteLength ?? 0 : 0, drive: null, treeHash: null })
   }
   if (opts.drives === true) await findDrives(stack, planned, report)
 

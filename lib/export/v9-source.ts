@@ -7,11 +7,12 @@
 // stored signature on the way, each over the roots of the blocks up to it.
 import fs = require('fs')
 import path = require('path')
-import flat = require('flat-tree')
 import sodium = require('sodium-native')
 import { openFileNoAtime } from '../storage/files'
+import type { TreeNode } from '../storage/hypercore-files'
 import { decodeNodeSize, HEADER_BYTES, NODE_BYTES, NODE_HASH_BYTES, nodeOffset, SIGNATURE_BYTES } from '../storage/hypercore-files'
 import { EXPORT_CORRUPT_CORE } from '../errors'
+import { addLeaf } from './tree11'
 
 /** hypercore@9's bitfield file: pages after the header (their size in it, 3584 bytes today), each starting with 1024 bytes of the data bitfield. */
 const BITFIELD_PAGE_BYTES = 2048 + 1024 + 512
@@ -24,31 +25,11 @@ const LEAF_TYPE = Buffer.from([0])
 const PARENT_TYPE = Buffer.from([1])
 const ROOT_TYPE = Buffer.from([2])
 
-interface Node {
-  index: number
-  hash: Buffer
-  size: number
-}
-
-/** What a core's files hold, before reading its blocks. */
-export interface SourceShape {
-  /** Blocks the signatures file counts. */
-  length: number
-  /** The first block below `length` that the bitfield says is not stored; null when every one is. */
-  firstHole: number | null
-}
-
 /** What reading a core found. */
 export interface SourceRead {
   /** Blocks read and verified (the core's length, or the blocks before its first hole). */
   blocks: number
   bytes: number
-}
-
-/** Reads the shape of the core stored in `folder`. */
-export async function sourceShape (folder: string): Promise<SourceShape> {
-  const length = await blocksCounted(folder)
-  return { length, firstHole: await firstMissingBlock(folder, length) }
 }
 
 /**
@@ -65,7 +46,7 @@ export async function readVerified (folder: string, publicKey: Buffer, blocks: n
   try {
     if (tree === null || tree === undefined) throw corrupt('it has no tree file')
     if (signatures === null || signatures === undefined) throw corrupt('it has no signatures file')
-    const roots: Node[] = []
+    const roots: TreeNode[] = []
     let offset = 0
     for (let first = 0; first < blocks;) {
       const count = Math.min(BATCH_BLOCKS, blocks - first)
@@ -73,22 +54,22 @@ export async function readVerified (folder: string, publicKey: Buffer, blocks: n
       // Cut the batch at BATCH_BYTES (keeping one block at least).
       let take = 0
       let size = 0
-      while (take < leaves.length && (take === 0 || size + (leaves[take] as Node).size <= BATCH_BYTES)) size += (leaves[take++] as Node).size
+      while (take < leaves.length && (take === 0 || size + (leaves[take] as TreeNode).size <= BATCH_BYTES)) size += (leaves[take++] as TreeNode).size
       const bytes = await readRange(data, offset, size, first, corrupt)
       const signed = opts.everySignature === true ? await readSignatures(signatures, first, take) : null
       const batch: Buffer[] = []
       let at = 0
       for (let i = 0; i < take; i++) {
-        const leaf = leaves[i] as Node
+        const leaf = leaves[i] as TreeNode
         const block = bytes.subarray(at, at + leaf.size)
         at += leaf.size
         if (!leafHash(block).equals(leaf.hash)) throw corrupt(`block ${first + i} does not match its tree node (its data was changed or lost)`)
-        addLeaf(roots, leaf)
+        addLeaf(roots, leaf, parentHash)
         // hypercore@9 stores a signature at the last block of each append (and a downloader where a
         // peer sent one): a blank one is no fault, one that does not verify is. The last is checked
         // below, and must be there.
         const signature = signed?.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES)
-        if (signature !== undefined && signature.length === SIGNATURE_BYTES && !signature.every(byte => byte === 0) && !verifiesRoots(roots, first + i + 1, signature, publicKey)) {
+        if (signature !== undefined && signature.length === SIGNATURE_BYTES && !isBlank(signature) && !verifiesRoots(roots, first + i + 1, signature, publicKey)) {
           throw corrupt(`the signature of block ${first + i} does not verify the blocks before it under this key`)
         }
         batch.push(block)
@@ -99,7 +80,7 @@ export async function readVerified (folder: string, publicKey: Buffer, blocks: n
     }
     const signature = Buffer.alloc(SIGNATURE_BYTES)
     const { bytesRead } = await signatures.read(signature, 0, SIGNATURE_BYTES, HEADER_BYTES + SIGNATURE_BYTES * (blocks - 1))
-    if (bytesRead !== SIGNATURE_BYTES || signature.every(byte => byte === 0)) throw corrupt(`it holds no signature for block ${blocks - 1}`)
+    if (bytesRead !== SIGNATURE_BYTES || isBlank(signature)) throw corrupt(`it holds no signature for block ${blocks - 1}`)
     if (!verifiesRoots(roots, blocks, signature, publicKey)) throw corrupt(`the signature of block ${blocks - 1} does not verify the blocks before it under this key`)
     return { blocks, bytes: offset }
   } finally {
@@ -114,11 +95,11 @@ async function readSignatures (signatures: fs.promises.FileHandle, first: number
   return out.subarray(0, bytesRead)
 }
 
-async function readLeaves (tree: fs.promises.FileHandle, first: number, count: number, corrupt: (what: string) => Error): Promise<Node[]> {
+async function readLeaves (tree: fs.promises.FileHandle, first: number, count: number, corrupt: (what: string) => Error): Promise<TreeNode[]> {
   // Leaves are the even nodes: block i is node 2i, so the span from node 2·first holds them all.
   const span = Buffer.alloc(NODE_BYTES * (2 * count - 1))
   const { bytesRead } = await tree.read(span, 0, span.length, nodeOffset(2 * first))
-  const leaves: Node[] = []
+  const leaves: TreeNode[] = []
   for (let i = 0; i < count; i++) {
     const at = 2 * i * NODE_BYTES
     const size = at + NODE_BYTES <= bytesRead ? decodeNodeSize(span.subarray(at, at + NODE_BYTES)) : null
@@ -141,35 +122,28 @@ async function readRange (data: fs.promises.FileHandle | null | undefined, offse
   return bytes
 }
 
-/** Adds a leaf to the full roots of the blocks before it, merging siblings as hypercore's merkle stream does. */
-function addLeaf (roots: Node[], leaf: Node): void {
-  roots.push(leaf)
-  while (roots.length >= 2) {
-    const right = roots[roots.length - 1] as Node
-    const left = roots[roots.length - 2] as Node
-    if (flat.sibling(left.index) !== right.index) break
-    roots.length -= 2
-    roots.push({ index: flat.parent(left.index), hash: parentHash(left, right), size: left.size + right.size })
-  }
-}
-
 function leafHash (block: Buffer): Buffer {
   const out = Buffer.alloc(32)
   sodium.crypto_generichash_batch(out, [LEAF_TYPE, uint64be(block.length), block])
   return out
 }
 
-function parentHash (left: Node, right: Node): Buffer {
+function parentHash (left: TreeNode, right: TreeNode): Buffer {
   const out = Buffer.alloc(32)
   sodium.crypto_generichash_batch(out, [PARENT_TYPE, uint64be(left.size + right.size), left.hash, right.hash])
   return out
 }
 
-function verifiesRoots (roots: Node[], length: number, signature: Buffer, publicKey: Buffer): boolean {
+function verifiesRoots (roots: TreeNode[], length: number, signature: Buffer, publicKey: Buffer): boolean {
   const tree = Buffer.alloc(32)
   sodium.crypto_generichash_batch(tree, [ROOT_TYPE, ...roots.flatMap(root => [root.hash, uint64be(root.index), uint64be(root.size)])])
   if (sodium.crypto_sign_verify_detached(signature, Buffer.concat([tree, uint64be(length)]), publicKey)) return true
   return sodium.crypto_sign_verify_detached(signature, tree, publicKey)
+}
+
+/** A signature slot hypercore@9 never wrote. */
+function isBlank (signature: Buffer): boolean {
+  return signature.every(byte => byte === 0)
 }
 
 function uint64be (n: number): Buffer {
@@ -194,7 +168,7 @@ export async function lastSignedLength (folder: string, upTo: number): Promise<n
       const bytes = Buffer.alloc((end - start) * SIGNATURE_BYTES)
       const { bytesRead } = await handle.read(bytes, 0, bytes.length, HEADER_BYTES + SIGNATURE_BYTES * start)
       for (let i = Math.floor(bytesRead / SIGNATURE_BYTES) - 1; i >= 0; i--) {
-        if (!bytes.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES).every(byte => byte === 0)) return start + i + 1
+        if (!isBlank(bytes.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES))) return start + i + 1
       }
     }
     return 0
@@ -203,16 +177,8 @@ export async function lastSignedLength (folder: string, upTo: number): Promise<n
   }
 }
 
-async function blocksCounted (folder: string): Promise<number> {
-  try {
-    const { size } = await fs.promises.stat(path.join(folder, 'signatures'))
-    return size <= HEADER_BYTES ? 0 : Math.floor((size - HEADER_BYTES) / SIGNATURE_BYTES)
-  } catch {
-    return 0
-  }
-}
-
-async function firstMissingBlock (folder: string, length: number): Promise<number | null> {
+/** The first of blocks 0 to `length - 1` that the bitfield says is not stored; null when every one is. */
+export async function firstMissingBlock (folder: string, length: number): Promise<number | null> {
   if (length === 0) return null
   const handle = await openFileNoAtime(path.join(folder, 'bitfield'))
   if (handle === null) return 0
