@@ -467,3 +467,42 @@ test('export --drives: files whose content blocks were never stored are reported
     await seven.close()
   }
 })
+
+test('export finishes a core an earlier run left halfway, after checking the blocks it holds are the source\'s', TIMEOUT, async () => {
+  const dir = tmpDir()
+  const { folder, writable } = await sourceFolder(dir, 600)
+  const destination = path.join(dir, 'exported')
+  await Corestore.exportStore(folder, destination)
+  const [keyHex, blocks] = [...writable][0] as [string, string[]]
+  const key = Buffer.from(keyHex, 'hex')
+  const cut = async (edit?: (core: Core7) => Promise<void>): Promise<void> => {
+    const store = new Corestore7(destination)
+    await store.ready()
+    const core = store.get({ key })
+    await core.ready()
+    await core.truncate(300)
+    if (edit !== undefined) await edit(core)
+    await core.close()
+    await store.close()
+  }
+
+  // Cut to 300 blocks: the next run checks those and appends the other 300.
+  await cut()
+  const resumed = await Corestore.exportStore(folder, destination)
+  assert.equal(resumed.cores.find(core => core.key === keyHex)?.status, 'exported')
+  const store = new Corestore7(destination)
+  await store.ready()
+  const core = store.get({ key })
+  await core.ready()
+  assert.equal(core.length, blocks.length)
+  for (const i of [0, 299, 300, blocks.length - 1]) assert.equal((await core.get(i)).toString(), blocks[i])
+  await core.close()
+  await store.close()
+
+  // Cut to 300 and the last of those rewritten: not the source's start, so a conflict.
+  await cut(async core => {
+    await core.truncate(299)
+    await core.append(Buffer.from('not the source block'))
+  })
+  await expectCode(Corestore.exportStore(folder, destination), 'EXPORT_CONFLICT', /first 300 blocks are not the source's/)
+})

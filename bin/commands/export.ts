@@ -56,7 +56,7 @@ export const command: Command = {
       onprogress (p) {
         const rate = p.elapsedMs > 0 ? p.bytes / p.elapsedMs : 0
         const eta = rate > 0 && p.totalBytes > p.bytes ? ` · ${formatEta((p.totalBytes - p.bytes) / rate / 1000)} left` : ''
-        const line = `${p.phase === 'verify' ? 'verifying' : p.phase === 'write' ? 'writing' : 'converting drives'}: ${p.cores}/${p.totalCores} cores · ${p.blocks}/${p.totalBlocks} blocks · ${formatBytes(p.bytes)}/${formatBytes(p.totalBytes)}${eta}`
+        const line = `${p.phase === 'verify' ? 'verifying' : 'writing'}: ${p.cores}/${p.totalCores} cores · ${p.blocks}/${p.totalBlocks} blocks · ${formatBytes(p.bytes)}/${formatBytes(p.totalBytes)}${eta}`
         if (line === shown) return
         shown = line
         io.stderr.write(io.stderr.isTTY === true ? `\r\x1b[K${line}` : `${line}\n`)

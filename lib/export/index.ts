@@ -39,7 +39,7 @@ export interface ExportOptions {
 }
 
 export interface ExportProgress {
-  phase: 'verify' | 'write' | 'drives'
+  phase: 'verify' | 'write'
   /** Cores done in this phase, and to do. */
   cores: number
   totalCores: number
@@ -220,15 +220,12 @@ export async function exportStore (from: string, to: string, opts: ExportOptions
           continue
         }
         // What an earlier run wrote must be the start of these blocks: its tree hash is checked once
-        // the blocks read reach its length, before one is appended.
-        const tree = new TreeHash11(stack.hypercoreCrypto)
-        const checkPrefix = async (): Promise<void> => {
-          if (!(await copy.treeHash(resumeAt)).equals(tree.hash())) throw EXPORT_CONFLICT(keyHex, `its first ${resumeAt} blocks are not the source's`)
-        }
+        // the blocks read reach its length, before one is appended (only those blocks are hashed).
+        const prefix = new TreeHash11(stack.hypercoreCrypto)
         await readVerified(core.folder, core.stored.publicKey, core.blocks, async (batch, first) => {
-          for (let i = 0; i < batch.length; i++) {
-            tree.add(batch[i] as Buffer)
-            if (first + i + 1 === resumeAt) await checkPrefix()
+          for (const block of batch.slice(0, Math.max(0, resumeAt - first))) {
+            prefix.add(block)
+            if (prefix.length === resumeAt && !(await copy.treeHash(resumeAt)).equals(prefix.hash())) throw EXPORT_CONFLICT(keyHex, `its first ${resumeAt} blocks are not the source's`)
           }
           const fresh = first + batch.length <= resumeAt ? [] : batch.slice(Math.max(0, resumeAt - first))
           if (fresh.length > 0) await write(destination, async () => await copy.append(fresh))
@@ -281,7 +278,7 @@ const SKIPPED: Record<string, string> = {
  * over is copied as a plain core, and the report says why.
  */
 async function findDrives (stack: ExportStack, planned: Planned[], report: ExportReport): Promise<void> {
-  const exportedKeys = new Set(planned.map(core => toHex(core.stored.publicKey)))
+  const byKey = new Map(planned.map(core => [toHex(core.stored.publicKey), core]))
   for (const core of planned) {
     // A metadata core with blocks never stored cannot be read to its end: it is copied as it is.
     if (core.blocks === 0 || core.blocks < core.stored.length) continue
@@ -290,12 +287,12 @@ async function findDrives (stack: ExportStack, planned: Planned[], report: Expor
       const drive = await readV10Drive(stack, feed)
       if (drive === null) continue
       if (drive.history > core.blocks) throw EXPORT_CONFLICT(toHex(core.stored.publicKey), 'the drive reads past the blocks the export verified')
-      if (!exportedKeys.has(toHex(drive.contentKey))) {
+      const content = byKey.get(toHex(drive.contentKey))
+      if (content === undefined) {
         report.partial.push({ key: toHex(core.stored.publicKey), discoveryKey: toHex(core.stored.discoveryKey), length: core.blocks, copiedBlocks: core.blocks, why: `a Hyperdrive v10 drive whose content core ${toHex(drive.contentKey)} is not exported (the folder cannot sign for it): copied as a plain core, not converted` })
         continue
       }
       // Files whose blocks lie past the content core's first missing block do not carry over.
-      const content = planned.find(other => other.stored.publicKey.equals(drive.contentKey)) as Planned
       if (content.blocks < content.stored.length) {
         const missing = drive.entries.filter(entry => entry.blob !== null && entry.blob.blockOffset + entry.blob.blockLength > content.blocks)
         drive.entries = drive.entries.filter(entry => !missing.includes(entry))
