@@ -8,6 +8,7 @@
  * optional `corestore-ts-export` package: this module loads none of it.
  */
 import path = require('path')
+import varint = require('varint')
 import { CorestoreError } from '../errors'
 import type { Core7 as StackCore7, ExportStack as FullExportStack } from './stack'
 
@@ -390,19 +391,20 @@ async function readBlock (feed: V10Feed, index: number): Promise<Buffer> {
 function decodeHeader (buf: Buffer): { type: string | null, metadata: Buffer | null, subtype: string | null } | null {
   const out: { type: string | null, metadata: Buffer | null, subtype: string | null } = { type: null, metadata: null, subtype: null }
   let i = 0
-  const varint = (): number | null => {
-    let value = 0
-    for (let shift = 0; shift < 35 && i < buf.length; shift += 7) {
-      const byte = buf[i++] as number
-      value += (byte & 0x7f) * 2 ** shift
-      if ((byte & 0x80) === 0) return value
+  // The varint package throws on a varint the bytes end inside of, or one too long.
+  const next = (): number | null => {
+    try {
+      const value = varint.decode(buf, i)
+      i += varint.decode.bytes
+      return value
+    } catch {
+      return null
     }
-    return null
   }
   while (i < buf.length) {
-    const tag = varint()
+    const tag = next()
     if (tag === null || (tag & 7) !== 2) return null
-    const length = varint()
+    const length = next()
     if (length === null || i + length > buf.length) return null
     const field = buf.subarray(i, i + length)
     i += length
