@@ -297,20 +297,41 @@ test('export on a full disk stops with EXPORT_WRITE_FAILED, keeps what it finish
   }
 })
 
-test('export --drives: Hyperdrive 13 reads a Hyperdrive v10 drive by its old key, and so does a peer that knows only the key', TIMEOUT, async () => {
-  type Cb = (err: Error | null) => void
-  interface Drive10 { key: Buffer, ready (cb: Cb): void, close (cb: Cb): void, writeFile (name: string, data: Buffer | string, opts: Record<string, unknown>, cb: Cb): void, symlink (target: string, name: string, cb: Cb): void }
-  interface Drive13 { ready (): Promise<void>, close (): Promise<void>, get (name: string): Promise<Buffer | null>, entry (name: string): Promise<{ value: { executable: boolean, linkname: string | null } } | null>, core: { update (opts: Record<string, unknown>): Promise<boolean> } }
-  const Hyperdrive10 = require('hyperdrive') as new (store: Store) => Drive10
-  const Hyperdrive13 = require('hyperdrive13') as new (store: Store7, key: Buffer) => Drive13
-  const call = (fn: (cb: Cb) => void): Promise<void> => new Promise((resolve, reject) => fn(err => err ? reject(err) : resolve()))
+// Hyperdrive v10 (on corestore@5.8.2) and Hyperdrive 13 (on Corestore 7), as the drive tests use them.
+type Cb<T = void> = (err: Error | null, value?: T) => void
+interface Content { length: number, clear (start: number, end: number, cb: Cb): void }
+interface Drive10 {
+  key: Buffer
+  ready (cb: Cb): void
+  close (cb: Cb): void
+  writeFile (name: string, data: Buffer | string, opts: Record<string, unknown>, cb: Cb): void
+  symlink (target: string, name: string, cb: Cb): void
+  getContent (cb: Cb<Content>): void
+}
+interface Drive13 {
+  ready (): Promise<void>
+  close (): Promise<void>
+  get (name: string): Promise<Buffer | null>
+  entry (name: string): Promise<{ value: { executable: boolean, linkname: string | null } } | null>
+  core: { update (opts: Record<string, unknown>): Promise<boolean> }
+}
+const Hyperdrive10 = require('hyperdrive') as new (store: Store) => Drive10
+const Hyperdrive13 = require('hyperdrive13') as new (store: Store7, key: Buffer) => Drive13
+const call = <T = void>(fn: (cb: Cb<T>) => void): Promise<T> => new Promise((resolve, reject) => fn((err, value) => err ? reject(err) : resolve(value as T)))
 
-  const dir = tmpDir()
+/** A new corestore@5.8.2 folder under `dir` with an empty Hyperdrive v10 drive, both open. */
+async function v10Drive (dir: string): Promise<{ folder: string, store: Store, drive: Drive10 }> {
   const folder = path.join(dir, 'source')
   const store = CORESTORE_5.create(folder)
   await store.ready()
   const drive = new Hyperdrive10(store)
   await call(cb => drive.ready(cb))
+  return { folder, store, drive }
+}
+
+test('export --drives: Hyperdrive 13 reads a Hyperdrive v10 drive by its old key, and so does a peer that knows only the key', TIMEOUT, async () => {
+  const dir = tmpDir()
+  const { folder, store, drive } = await v10Drive(dir)
   const files = new Map<string, Buffer>([
     ['/readme.md', Buffer.from('# hello')],
     ['/src/lib/deep.js', Buffer.from('module.exports = 1')],
@@ -425,20 +446,8 @@ test('export checks what the new store holds: a core changed there since the las
 })
 
 test('export --drives: files whose content blocks were never stored are reported, the others read', TIMEOUT, async () => {
-  type Cb<T = void> = (err: Error | null, value?: T) => void
-  interface Content { length: number, clear (start: number, end: number, cb: Cb): void }
-  interface Drive10 { key: Buffer, ready (cb: Cb): void, close (cb: Cb): void, writeFile (name: string, data: Buffer | string, opts: Record<string, unknown>, cb: Cb): void, getContent (cb: Cb<Content>): void }
-  interface Drive13 { ready (): Promise<void>, close (): Promise<void>, get (name: string): Promise<Buffer | null>, entry (name: string): Promise<unknown> }
-  const Hyperdrive10 = require('hyperdrive') as new (store: Store) => Drive10
-  const Hyperdrive13 = require('hyperdrive13') as new (store: Store7, key: Buffer) => Drive13
-  const call = <T = void>(fn: (cb: Cb<T>) => void): Promise<T> => new Promise((resolve, reject) => fn((err, value) => err ? reject(err) : resolve(value as T)))
-
   const dir = tmpDir()
-  const folder = path.join(dir, 'source')
-  const store = CORESTORE_5.create(folder)
-  await store.ready()
-  const drive = new Hyperdrive10(store)
-  await call(cb => drive.ready(cb))
+  const { folder, store, drive } = await v10Drive(dir)
   await call(cb => drive.writeFile('/first.txt', 'first', {}, cb))
   await call(cb => drive.writeFile('/second.txt', 'second', {}, cb))
   await call(cb => drive.writeFile('/last.bin', crypto.randomBytes(1024 * 1024), {}, cb))
